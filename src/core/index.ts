@@ -1,0 +1,5 @@
+/** Core: seeded randomness, typed errors, config codecs, tensor helpers. @module */
+export * from './errors.ts';
+export * from './rng.ts';
+export * from './codec.ts';
+export * from './tensor.ts';
