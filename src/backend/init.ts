@@ -73,24 +73,6 @@ export type NativeEnableResult =
       readonly error: string;
     };
 
-/** A hook the native-kernel module installs itself into (kept optional so core never imports Node APIs). */
-export interface NativeProvider {
-  /** Try to load the addon and register its kernels on the cpu backend; returns a reason on failure. */
-  enable(): Promise<NativeEnableResult>;
-}
-let nativeProvider: NativeProvider | undefined;
-/**
- * Install the provider of native CPU kernels (done by `gan-segmenter/native` in Node).
- *
- * @example
- * ```ts
- * setNativeProvider({ enable: async () => ({ ok: false, error: 'not built' }) });
- * ```
- */
-export const setNativeProvider = (p: NativeProvider | undefined): void => {
-  nativeProvider = p;
-};
-
 let current: BackendInfo | undefined;
 
 /** The backend set by the last {@link initBackend}, if any. */
@@ -141,11 +123,14 @@ export const initBackend = async (options: InitBackendOptions = {}): Promise<Bac
     return false;
   };
   const tryNative = async (): Promise<boolean> => {
-    if (!nativeProvider) {
-      tried.push('native: no provider installed (import gan-segmenter in Node)');
-      return false;
+    let r: NativeEnableResult;
+    try {
+      // Node-only module (loads a .node addon); imported lazily so Deno and browsers never touch it.
+      const native = await import('./native/index.ts');
+      r = await native.enableNative();
+    } catch (e) {
+      r = { ok: false, error: e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e) };
     }
-    const r = await nativeProvider.enable();
     if (!r.ok) {
       tried.push(`native: ${r.error}`);
       return false;
