@@ -1,0 +1,9 @@
+/**
+ * PyTorch checkpoint import without Python.
+ *
+ * @module
+ */
+export { readTorchCheckpoint, parseTorchBytes, materialize, TorchStorage, TorchTensor, type TorchReadOptions } from './checkpoint.ts';
+export { loadTorchCheckpoint, tryLoadTorchCheckpoint } from './load.ts';
+export { unpickle, PyGlobal, PyObject, PickleError, type PyCallTable, type UnpickleOptions, type UnpickleResult } from './pickle.ts';
+export { readZip, isZip, ZipError, type ZipEntry } from './zip.ts';
