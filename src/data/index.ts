@@ -1,0 +1,14 @@
+/**
+ * Data: image folders, benchmark layouts, the synthetic `shapes` benchmark,
+ * seeded streaming batches with augmentation, and baseline masks.
+ *
+ * @module
+ */
+export { ImageFolder, SegmentationFolder, listImages, IMAGE_EXTENSIONS, type ErrorPolicy, type ImageSample, type ImageDataset, type ImageFolderOptions, type SegmentationFolderOptions } from './folder.ts';
+export { BENCHMARK_LAYOUTS, openBenchmark, type BenchmarkLayout, type BenchmarkName } from './layouts.ts';
+export { generateShapeSample, shapesDataset, type ShapesOptions, type SegmentationSample, type SegmentationDataset } from './shapes.ts';
+export { writeShapes } from './shapes-disk.ts';
+export { batches, type Batch, type BatchOptions } from './batches.ts';
+export { augmentPair, fitSquare, type AugmentOptions, type Pair } from './augment.ts';
+export { melasEvalPair, upsampleProbability, type EvalPair } from './eval-input.ts';
+export { centerPriorMask, otsuMask, otsuThreshold, type CenterPriorOptions } from './baselines.ts';
