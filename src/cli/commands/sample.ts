@@ -1,0 +1,317 @@
+/**
+ * `gan-segmenter sample`: load a generator's weights, draw (or read) latents,
+ * write one PNG per image and, with `--npy`, the raw float32 NHWC output as
+ * `images.npy` (plus the latents as `z.npy`).
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendName } from '../../backend/init.ts';
+import { ConfigError, DataError, WeightsError } from '../../core/errors.ts';
+import { Rng } from '../../core/rng.ts';
+import { writePng } from '../../io/image-file.ts';
+import type { Raster } from '../../io/image.ts';
+import { npyToTensor } from '../../io/npy.ts';
+import { readNpy, writeNpy } from '../../io/npy-file.ts';
+import { parseSafetensors, type SafetensorsContent } from '../../io/safetensors.ts';
+import { loadTorchCheckpoint } from '../../io/torch/load.ts';
+import { bigGANDeepFromStateDict, bigGANFromStateDict, truncatedNormalLatents } from '../../models/biggan/index.ts';
+import { dcganGeneratorFromSafetensors } from '../../models/dcgan/weights.ts';
+import type { Generator, SynthesizeOptions } from '../../models/generator.ts';
+import { createStyleGAN2Generator } from '../../models/stylegan2/generator.ts';
+import { inferStyleGAN2Config, loadGeneratorStateDict } from '../../models/stylegan2/weights.ts';
+import type { Command } from '../command.ts';
+
+// ---------------------------------------------------------------------------
+// Arguments
+// ---------------------------------------------------------------------------
+
+/** The generators `sample` can load. */
+export type SampleModel = 'stylegan2' | 'biggan-deep' | 'biggan' | 'dcgan';
+const MODELS: readonly SampleModel[] = ['stylegan2', 'biggan-deep', 'biggan', 'dcgan'];
+
+/** Parsed `sample` arguments. */
+export interface SampleArgs {
+  /** Which architecture. */
+  readonly model: SampleModel;
+  /** Weight file. */
+  readonly weights: string;
+  /** Weight file format; `auto` looks at the extension and the first bytes. */
+  readonly format: 'auto' | 'torch' | 'safetensors';
+  /** Architecture config (JSON text or a .json file); DCGAN only, overrides the file's metadata. */
+  readonly config: string | undefined;
+  /** Noise inputs of style-based generators. */
+  readonly noise: 'stored' | 'random';
+  /** Latents from a `.npy` file [N, latentDim]. */
+  readonly latents: string | undefined;
+  /** Number of images when drawing latents. */
+  readonly n: number;
+  /** Seed of the latents (and random noise). */
+  readonly seed: string;
+  /** Class index for conditional generators. */
+  readonly classIndex: number | undefined;
+  /** Truncation ψ. */
+  readonly truncation: number;
+  /** Output folder. */
+  readonly out: string;
+  /** Also write `images.npy` and `z.npy`. */
+  readonly npy: boolean;
+  /** Images per forward pass. */
+  readonly batch: number;
+  /** tfjs backend. */
+  readonly backend: BackendName;
+}
+
+const USAGE = [
+  'usage: gan-segmenter sample --model stylegan2|biggan-deep|biggan|dcgan --weights <file>',
+  '         [--format auto|torch|safetensors] [--config <json or file>] [--noise stored|random]',
+  '         (--latents z.npy | --n N --seed S) [--class C] [--truncation PSI] --out <dir> [--npy]',
+  '         [--batch B] [--backend auto|tensorflow|native|wasm|cpu]',
+  '',
+  'Writes <out>/000000.png … and, with --npy, <out>/images.npy (float32 NHWC, raw output) and <out>/z.npy.',
+  'dcgan: our safetensors (config in __metadata__.config, or --config) or a PyTorch tutorial state dict (with --config).',
+  'stylegan2: rosinality .pt (g_ema)',
+  'or safetensors with its names. biggan-deep: pytorch_model.bin; biggan: BigGAN-PyTorch G.pth (or safetensors).',
+].join('\n');
+
+const usageError = (detail: string): ConfigError => new ConfigError('sample', [{ path: 'arguments', expected: 'see gan-segmenter sample --help', given: detail }]);
+
+/**
+ * Parse `sample`'s arguments (throws a {@link ConfigError} naming the bad flag).
+ *
+ * @example
+ * ```ts
+ * const a = parseSampleArgs(['--model', 'dcgan', '--weights', 'g.safetensors', '--n', '8', '--seed', '1', '--out', 'samples']);
+ * ```
+ */
+export const parseSampleArgs = (argv: readonly string[]): SampleArgs => {
+  const v = new Map<string, string>();
+  let npy = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--npy') { npy = true; continue; }
+    if (!a.startsWith('--')) throw usageError(`unexpected argument '${a}'`);
+    const val = argv[i + 1];
+    if (val === undefined || val.startsWith('--')) throw usageError(`${a} needs a value`);
+    v.set(a.slice(2), val);
+    i++;
+  }
+  const known = ['model', 'weights', 'format', 'config', 'noise', 'latents', 'n', 'seed', 'class', 'truncation', 'out', 'batch', 'backend'];
+  for (const k of v.keys()) if (!known.includes(k)) throw usageError(`unknown option --${k}`);
+  const need = (k: string): string => {
+    const x = v.get(k);
+    if (x === undefined) throw usageError(`--${k} is required`);
+    return x;
+  };
+  const oneOf = <T extends string>(k: string, options: readonly T[], dflt: T): T => {
+    const x = v.get(k) ?? dflt;
+    if (!(options as readonly string[]).includes(x)) throw usageError(`--${k} must be one of ${options.join('|')}, got '${x}'`);
+    return x as T;
+  };
+  const num = (k: string, dflt: number, ok: (n: number) => boolean, what: string): number => {
+    const x = v.get(k);
+    if (x === undefined) return dflt;
+    const n = Number(x);
+    if (!ok(n)) throw usageError(`--${k} must be ${what}, got '${x}'`);
+    return n;
+  };
+  const latents = v.get('latents');
+  if (latents !== undefined && v.has('n')) throw usageError('give either --latents or --n, not both');
+  if (latents === undefined && !v.has('n')) throw usageError('give --latents z.npy or --n N (with --seed S)');
+  const cls = v.get('class');
+  return {
+    model: oneOf('model', MODELS, need('model') as SampleModel),
+    weights: need('weights'),
+    format: oneOf('format', ['auto', 'torch', 'safetensors'] as const, 'auto'),
+    config: v.get('config'),
+    noise: oneOf('noise', ['stored', 'random'] as const, 'stored'),
+    latents,
+    n: num('n', 0, (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1'),
+    seed: v.get('seed') ?? '0',
+    classIndex: cls === undefined ? undefined : num('class', 0, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
+    truncation: num('truncation', 1, (n) => n > 0 && n <= 1, 'in (0, 1]'),
+    out: need('out'),
+    npy,
+    batch: num('batch', 16, (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1'),
+    backend: oneOf('backend', ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const, 'auto'),
+  };
+};
+
+// ---------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------
+
+const readBytes = (file: string): Uint8Array => {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new WeightsError(`sample(${file})`, `cannot read the weights (${(e as Error).message})`);
+  }
+};
+
+/** `safetensors` when the extension or the first bytes say so, else `torch`. */
+const detectFormat = (file: string, bytes: Uint8Array): 'torch' | 'safetensors' => {
+  if (extname(file).toLowerCase() === '.safetensors') return 'safetensors';
+  return bytes.length > 9 && bytes[8] === 0x7b /* { */ && bytes[6] === 0 && bytes[7] === 0 ? 'safetensors' : 'torch';
+};
+
+const parseConfigArg = (text: string): unknown => {
+  const src = text.trim().startsWith('{') ? text : (() => {
+    try { return readFileSync(text, 'utf8'); } catch (e) { throw new ConfigError('sample --config', [{ path: '<file>', expected: 'JSON text or a readable .json file', given: (e as Error).message }]); }
+  })();
+  try {
+    return JSON.parse(src) as unknown;
+  } catch (e) {
+    throw new ConfigError('sample --config', [{ path: '<file>', expected: 'valid JSON', given: (e as Error).message }]);
+  }
+};
+
+/**
+ * Load the generator `a.model` from `a.weights` (format detected or given).
+ *
+ * @example
+ * ```ts
+ * const g = loadSampleGenerator(parseSampleArgs(argv));
+ * ```
+ */
+export const loadSampleGenerator = (a: SampleArgs): Generator => {
+  const where = `sample(${a.weights})`;
+  const bytes = readBytes(a.weights);
+  const format = a.format === 'auto' ? detectFormat(a.weights, bytes) : a.format;
+  const st = (): SafetensorsContent => parseSafetensors(bytes, where);
+  if (a.config !== undefined && a.model !== 'dcgan') throw usageError(`--config is only used for dcgan; the ${a.model} configuration is read from the weights`);
+  switch (a.model) {
+    case 'dcgan': {
+      const override = a.config === undefined ? undefined : parseConfigArg(a.config);
+      if (format === 'safetensors') return dcganGeneratorFromSafetensors(st(), where, override);
+      // A PyTorch DCGAN-tutorial generator state dict (`torch.save(netG.state_dict())`): names match, the config must be given.
+      if (override === undefined) throw usageError('--config is required for a torch dcgan checkpoint (it records no architecture)');
+      return dcganGeneratorFromSafetensors({ tensors: loadTorchCheckpoint(a.weights), metadata: {} }, where, override);
+    }
+    case 'stylegan2': {
+      const dict = format === 'safetensors' ? st().tensors : loadTorchCheckpoint(a.weights, { key: 'g_ema' });
+      const g = createStyleGAN2Generator(inferStyleGAN2Config(dict, where), new Rng(0), `stylegan2:${a.weights}`);
+      try {
+        loadGeneratorStateDict(g, dict, where);
+      } catch (e) {
+        g.dispose();
+        throw e;
+      }
+      return g;
+    }
+    case 'biggan-deep':
+      return bigGANDeepFromStateDict(format === 'safetensors' ? st().tensors : loadTorchCheckpoint(a.weights), { where });
+    case 'biggan':
+      return bigGANFromStateDict(format === 'safetensors' ? st().tensors : loadTorchCheckpoint(a.weights), { where });
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Sampling
+// ---------------------------------------------------------------------------
+
+/** One image [H,W,C] in [-1,1] → an RGB raster in [0,1]. */
+const toRaster = (img: Float32Array, h: number, w: number, c: number): Raster => {
+  const data = new Float32Array(h * w * c);
+  for (let i = 0; i < data.length; i++) data[i] = Math.min(1, Math.max(0, ((img[i] as number) + 1) / 2));
+  return { width: w, height: h, channels: c, data };
+};
+
+/** Result of {@link runSample}. */
+export interface SampleResult {
+  /** PNG files written. */
+  readonly pngs: readonly string[];
+  /** `images.npy`, when written. */
+  readonly imagesNpy: string | undefined;
+}
+
+/**
+ * Run `sample` with parsed arguments on an already-initialised backend.
+ *
+ * @example
+ * ```ts
+ * const r = runSample(parseSampleArgs(['--model', 'dcgan', '--weights', 'g.safetensors', '--n', '4', '--out', 'out']));
+ * ```
+ */
+export const runSample = (a: SampleArgs): SampleResult => {
+  const g = loadSampleGenerator(a);
+  try {
+    const rng = new Rng(a.seed);
+    let z: tf.Tensor2D;
+    if (a.latents !== undefined) {
+      const arr = readNpy(a.latents);
+      if (arr.shape.length !== 2 || arr.shape[1] !== g.latentDim) {
+        throw new DataError(`sample(${a.latents})`, `latents must have shape [N, ${g.latentDim}], got [${arr.shape.join(', ')}]`, a.latents);
+      }
+      z = npyToTensor(arr) as tf.Tensor2D;
+    } else if (a.model === 'biggan' || a.model === 'biggan-deep') {
+      z = truncatedNormalLatents(a.n, g.latentDim, rng.fork('z'), a.truncation);
+    } else {
+      z = g.sampleLatent(a.n, rng.fork('z'));
+    }
+    const n = z.shape[0];
+    let classIndex = a.classIndex;
+    if (classIndex !== undefined) {
+      if (g.numClasses === undefined) throw usageError(`--class: the ${a.model} generator is unconditional`);
+      if (classIndex >= g.numClasses) throw usageError(`--class must be < ${g.numClasses}, got ${classIndex}`);
+    } else if (g.numClasses === 1) {
+      classIndex = 0;
+    } else if (g.numClasses !== undefined) {
+      throw usageError(`--class C is required: the ${a.model} generator is conditional (${g.numClasses} classes)`);
+    }
+    const noiseRng = rng.fork('noise');
+    const pngs: string[] = [];
+    const all: Float32Array[] = [];
+    let shape: number[] = [];
+    for (let s = 0; s < n; s += a.batch) {
+      const m = Math.min(a.batch, n - s);
+      const options: SynthesizeOptions = {
+        truncation: a.truncation,
+        noise: a.noise,
+        ...(a.noise === 'random' ? { rng: noiseRng } : {}),
+        ...(classIndex !== undefined ? { classes: new Array<number>(m).fill(classIndex) } : {}),
+      };
+      const zb = tf.slice(z, [s, 0], [m, -1]);
+      const { images } = g.synthesize(zb, options);
+      const [, h, w, c] = images.shape;
+      shape = [n, h, w, c];
+      const data = images.dataSync() as Float32Array;
+      tf.dispose([zb, images]);
+      if (a.npy) all.push(Float32Array.from(data));
+      for (let i = 0; i < m; i++) {
+        const file = join(a.out, `${String(s + i).padStart(6, '0')}.png`);
+        writePng(file, toRaster(data.subarray(i * h * w * c, (i + 1) * h * w * c), h, w, c));
+        pngs.push(file);
+      }
+    }
+    let imagesNpy: string | undefined;
+    if (a.npy) {
+      const flat = new Float32Array(all.reduce((k, b) => k + b.length, 0));
+      let o = 0;
+      for (const b of all) { flat.set(b, o); o += b.length; }
+      imagesNpy = join(a.out, 'images.npy');
+      writeNpy(imagesNpy, { dtype: '<f4', shape, data: flat });
+      writeNpy(join(a.out, 'z.npy'), { dtype: '<f4', shape: z.shape, data: Float32Array.from(z.dataSync()) });
+    }
+    z.dispose();
+    return { pngs, imagesNpy };
+  } finally {
+    g.dispose();
+  }
+};
+
+/** `gan-segmenter sample`. */
+export const sampleCommand: Command = {
+  name: 'sample',
+  summary: 'draw images from a generator (PNGs, optional images.npy)',
+  usage: USAGE,
+  async run(argv) {
+    const a = parseSampleArgs(argv);
+    await initBackend({ backend: a.backend });
+    const r = runSample(a);
+    console.log(`sample: wrote ${r.pngs.length} PNGs to ${a.out}${r.imagesNpy ? ` and ${r.imagesNpy}` : ''}`);
+    return 0;
+  },
+};

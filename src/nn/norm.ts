@@ -1,0 +1,109 @@
+/**
+ * Batch normalisation with PyTorch's semantics (`nn.BatchNorm2d`): in training
+ * mode it normalises with the batch's mean and biased variance and updates the
+ * running statistics with the unbiased variance; in eval mode it uses the
+ * running statistics.
+ *
+ * https://arxiv.org/abs/1502.03167
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { assertShape } from '../core/tensor.ts';
+
+/** Shape and constants of a {@link BatchNormParams}. */
+export interface BatchNormConfig {
+  /** Channels. */
+  readonly channels: number;
+  /** Running-statistics momentum (PyTorch convention: new = (1 − m)·old + m·batch). PyTorch: 0.1. */
+  readonly momentum?: number;
+  /** Added to the variance. PyTorch: 1e-5. */
+  readonly eps?: number;
+  /** Initial scale: 1 (PyTorch), or N(1, std²) when set (DCGAN: 0.02). */
+  readonly gammaStd?: number;
+}
+
+/** A batch-norm layer's variables (PyTorch names in comments). */
+export interface BatchNormParams {
+  /** Scale [C] (`weight`). Trainable. */
+  readonly gamma: tf.Variable<tf.Rank.R1>;
+  /** Shift [C] (`bias`). Trainable. */
+  readonly beta: tf.Variable<tf.Rank.R1>;
+  /** Running mean [C] (`running_mean`). Not trainable. */
+  readonly runningMean: tf.Variable<tf.Rank.R1>;
+  /** Running variance [C] (`running_var`). Not trainable. */
+  readonly runningVar: tf.Variable<tf.Rank.R1>;
+  /** Training batches seen, as a float32 scalar (`num_batches_tracked`). Not trainable. */
+  readonly numBatchesTracked: tf.Variable<tf.Rank.R0>;
+  /** Momentum. */
+  readonly momentum: number;
+  /** Epsilon. */
+  readonly eps: number;
+}
+
+/**
+ * Create a batch-norm layer: γ = 1, β = 0, running mean 0, running variance 1.
+ *
+ * @example
+ * ```ts
+ * const bn = createBatchNorm({ channels: 64 }, rng);
+ * ```
+ */
+export const createBatchNorm = (c: BatchNormConfig, rng?: { normalArray(n: number, mean?: number, std?: number): Float32Array }): BatchNormParams => {
+  const gammaInit = c.gammaStd !== undefined && rng ? tf.tensor1d(rng.normalArray(c.channels, 1, c.gammaStd)) : tf.ones([c.channels]);
+  return {
+    gamma: tf.variable(gammaInit as tf.Tensor1D),
+    beta: tf.variable(tf.zeros([c.channels]) as tf.Tensor1D),
+    runningMean: tf.variable(tf.zeros([c.channels]) as tf.Tensor1D, false),
+    runningVar: tf.variable(tf.ones([c.channels]) as tf.Tensor1D, false),
+    numBatchesTracked: tf.variable(tf.scalar(0), false),
+    momentum: c.momentum ?? 0.1,
+    eps: c.eps ?? 1e-5,
+  };
+};
+
+/**
+ * Batch norm over N, H, W of `x` [N,H,W,C]. `training`: normalise with batch
+ * statistics and update the running ones (unless `updateStats` is false); else
+ * use the running statistics.
+ *
+ * @example
+ * ```ts
+ * const y = batchNorm(bn, x, true);   // training step
+ * const z = batchNorm(bn, x, false);  // inference
+ * ```
+ */
+export const batchNorm = (p: BatchNormParams, x: tf.Tensor4D, training: boolean, updateStats = true): tf.Tensor4D =>
+  tf.tidy(() => {
+    const c = p.gamma.shape[0];
+    assertShape('batchNorm', x, [null, null, null, c]);
+    let mean: tf.Tensor, variance: tf.Tensor;
+    if (training) {
+      const m = tf.moments(x, [0, 1, 2]);
+      mean = m.mean;
+      variance = m.variance;
+      if (updateStats) {
+        const count = x.shape[0] * x.shape[1] * x.shape[2];
+        const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
+        p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - p.momentum), tf.mul(mean, p.momentum)) as tf.Tensor1D);
+        p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - p.momentum), tf.mul(unbiased, p.momentum)) as tf.Tensor1D);
+        p.numBatchesTracked.assign(tf.add(p.numBatchesTracked, 1) as tf.Scalar);
+      }
+    } else {
+      mean = p.runningMean;
+      variance = p.runningVar;
+    }
+    const scale = tf.mul(tf.rsqrt(tf.add(variance, p.eps)), p.gamma);
+    return tf.add(tf.mul(tf.sub(x, mean), scale), p.beta) as tf.Tensor4D;
+  });
+
+/**
+ * The variables of a batch-norm layer in PyTorch's state-dict order
+ * (weight, bias, running_mean, running_var, num_batches_tracked).
+ *
+ * @example
+ * ```ts
+ * const vars = batchNormVariables(bn); // 5 variables, 2 trainable
+ * ```
+ */
+export const batchNormVariables = (p: BatchNormParams): tf.Variable[] => [p.gamma, p.beta, p.runningMean, p.runningVar, p.numBatchesTracked];
