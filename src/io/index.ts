@@ -1,0 +1,10 @@
+/**
+ * File formats and weight import/export.
+ *
+ * @module
+ */
+export { readTorchCheckpoint, parseTorchBytes, loadTorchCheckpoint, tryLoadTorchCheckpoint, type TorchReadOptions } from './torch/index.ts';
+export * from './safetensors.ts';
+export * from './safetensors-file.ts';
+export * from './npy.ts';
+export * from './npy-file.ts';

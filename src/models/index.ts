@@ -1,0 +1,9 @@
+/**
+ * Networks: one folder per model.
+ *
+ * @module
+ */
+export * from './stylegan2/index.ts';
+export * from './biggan/index.ts';
+export * from './unet/index.ts';
+export * from './dcgan/index.ts';

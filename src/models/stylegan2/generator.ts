@@ -1,0 +1,245 @@
+/**
+ * StyleGAN2 generator (Karras et al. 2020, https://arxiv.org/abs/1912.04958)
+ * with rosinality/stylegan2-pytorch's structure:
+ * mapping `style` (PixelNorm ⇒ nMlp × EqualLinear(lr 0.01, fused lReLU)) and
+ * synthesis `input ⇒ conv1 ⇒ to_rgb1`, then per resolution
+ * `(convs[2i] ↑ ⇒ convs[2i+1] ⇒ to_rgbs[i] + ↑skip)`.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../../core/errors.ts';
+import { Rng } from '../../core/rng.ts';
+import { assertShape, type ImageBatch } from '../../core/tensor.ts';
+import type { Generator, SynthesizeOptions, SynthesizeResult } from '../generator.ts';
+import { constantInput, createConstantInput, type ConstantInput } from '../../nn/constant-input.ts';
+import { createEqualLinear, equalLinear, equalLinearVariables, type EqualLinear } from '../../nn/equalized.ts';
+import { randomNoise } from '../../nn/noise.ts';
+import { createStyledConv, styledConv, styledConvVariables, type StyledConv } from '../../nn/styled-conv.ts';
+import { createToRGB, toRGB, toRGBVariables, type ToRGB } from '../../nn/to-rgb.ts';
+import { channelsOf, type StyleGAN2Config } from './config.ts';
+
+/** The generator's parameters, named as rosinality's modules. */
+export interface StyleGAN2GeneratorParams {
+  /** Mapping layers `style.1 … style.nMlp` (index 0 here = `style.1`). */
+  readonly style: readonly EqualLinear[];
+  /** `input`: learned 4×4 constant. */
+  readonly input: ConstantInput;
+  /** `conv1`: 4×4 styled conv. */
+  readonly conv1: StyledConv;
+  /** `to_rgb1`. */
+  readonly toRgb1: ToRGB;
+  /** `convs`: two per resolution 8…R, the first upsampling. */
+  readonly convs: readonly StyledConv[];
+  /** `to_rgbs`: one per resolution 8…R. */
+  readonly toRgbs: readonly ToRGB[];
+  /** `noises.noise_i`: stored noise [1, r, r, 1], not trainable. */
+  readonly noises: readonly tf.Variable[];
+}
+
+/** Options of {@link StyleGAN2Generator.synthesizeWPlus}: those of `synthesize` that apply to W+. */
+export type SynthesizeWPlusOptions = Pick<SynthesizeOptions, 'truncation' | 'noise' | 'rng' | 'returnFeatures'>;
+
+const pixelNorm = (z: tf.Tensor2D): tf.Tensor2D => tf.mul(z, tf.rsqrt(tf.add(tf.mean(tf.square(z), 1, true), 1e-8)));
+
+/**
+ * Create the parameter record (seeded init, as rosinality's constructors).
+ *
+ * @example
+ * ```ts
+ * const p = createStyleGAN2GeneratorParams(styleGAN2Preset('small-64'), new Rng(0));
+ * ```
+ */
+export const createStyleGAN2GeneratorParams = (cfg: StyleGAN2Config, rng: Rng): StyleGAN2GeneratorParams => {
+  const ch = channelsOf(cfg);
+  const d = cfg.styleDim, bk = cfg.blurKernel;
+  const style = Array.from({ length: cfg.nMlp }, (_, i) =>
+    createEqualLinear({ inDim: d, outDim: d, lrMul: cfg.lrMlp, activation: true }, rng.fork(`style.${i + 1}`)));
+  const c4 = ch[0] as number;
+  const input = createConstantInput(c4, 4, rng.fork('input'));
+  const conv1 = createStyledConv({ inChannels: c4, outChannels: c4, styleDim: d, blurKernel: bk }, rng.fork('conv1'));
+  const toRgb1 = createToRGB(c4, d, rng.fork('to_rgb1'), bk);
+  const convs: StyledConv[] = [], toRgbs: ToRGB[] = [];
+  for (let i = 1; i < ch.length; i++) {
+    const cin = ch[i - 1] as number, cout = ch[i] as number;
+    convs.push(createStyledConv({ inChannels: cin, outChannels: cout, styleDim: d, upsample: true, blurKernel: bk }, rng.fork(`convs.${2 * i - 2}`)));
+    convs.push(createStyledConv({ inChannels: cout, outChannels: cout, styleDim: d, blurKernel: bk }, rng.fork(`convs.${2 * i - 1}`)));
+    toRgbs.push(createToRGB(cout, d, rng.fork(`to_rgbs.${i - 1}`), bk));
+  }
+  const noiseRng = rng.fork('noises');
+  const noises = Array.from({ length: 2 * ch.length - 1 }, (_, i) => {
+    const r = 2 ** Math.floor((i + 5) / 2);
+    return tf.variable(tf.tensor4d(noiseRng.normalArray(r * r), [1, r, r, 1]), false);
+  });
+  return { style, input, conv1, toRgb1, convs, toRgbs, noises };
+};
+
+/**
+ * rosinality's StyleGAN2 `Generator`, implementing {@link Generator}.
+ *
+ * @example
+ * ```ts
+ * const g = createStyleGAN2Generator(styleGAN2Preset('small-64'), new Rng(0));
+ * const { images } = g.synthesize(g.sampleLatent(4, new Rng(1)), { truncation: 0.7 });
+ * ```
+ */
+export class StyleGAN2Generator implements Generator {
+  /** Architecture + weights identifier. */
+  readonly id: string;
+  /** Z dimensionality (= styleDim). */
+  readonly latentDim: number;
+  /** W dimensionality (= styleDim). */
+  readonly wDim: number;
+  /** Output side. */
+  readonly resolution: number;
+  /** Per-layer latents in W+ (rosinality `n_latent` = 2·log2(R) − 2). */
+  readonly nLatent: number;
+  /** The configuration. */
+  readonly config: StyleGAN2Config;
+  /** The parameters. */
+  readonly params: StyleGAN2GeneratorParams;
+  private meanWCache: tf.Tensor1D | undefined;
+
+  constructor(config: StyleGAN2Config, params: StyleGAN2GeneratorParams, id?: string) {
+    this.config = config;
+    this.params = params;
+    this.latentDim = config.styleDim;
+    this.wDim = config.styleDim;
+    this.resolution = config.resolution;
+    this.nLatent = 2 * Math.log2(config.resolution) - 2;
+    this.id = id ?? `stylegan2-${config.resolution}-${channelsOf(config).join('.')}-d${config.styleDim}-m${config.nMlp}`;
+  }
+
+  /** Draw `n` latents z ~ N(0, I) from `rng`. */
+  sampleLatent(n: number, rng: Rng): tf.Tensor2D {
+    return tf.tensor2d(rng.normalArray(n * this.latentDim), [n, this.latentDim]);
+  }
+
+  /** Mapping network: z [N,D] → w [N,D] (`style`). */
+  mapToW(z: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      assertShape('StyleGAN2Generator.mapToW', z, [null, this.latentDim], 'z');
+      return this.params.style.reduce((x, layer) => equalLinear(layer, x), pixelNorm(z));
+    });
+  }
+
+  /** Mean W over `config.meanWSamples` seeded samples (cached; rosinality `mean_latent`). Returns a new tensor the caller disposes. */
+  meanW(): tf.Tensor1D {
+    if (this.meanWCache === undefined) {
+      const rng = new Rng('stylegan2/meanW');
+      const total = this.config.meanWSamples, chunk = 1024;
+      this.meanWCache = tf.keep(tf.tidy(() => {
+        let sum: tf.Tensor1D = tf.zeros([this.wDim]);
+        for (let done = 0; done < total; done += chunk) {
+          const n = Math.min(chunk, total - done);
+          sum = tf.add(sum, tf.sum(this.mapToW(this.sampleLatent(n, rng)), 0));
+        }
+        return tf.div(sum, total) as tf.Tensor1D;
+      }));
+    }
+    return this.meanWCache.clone();
+  }
+
+  /** Replace the cached mean W (e.g. one saved alongside the weights). */
+  setMeanW(w: tf.Tensor1D): void {
+    assertShape('StyleGAN2Generator.setMeanW', w, [this.wDim], 'w');
+    this.meanWCache?.dispose();
+    this.meanWCache = tf.keep(w.clone());
+  }
+
+  /** Latents (Z, or W when `inputIsW`) [N,D] → images [N,R,R,3]. Truncation lerps W toward {@link meanW}. */
+  synthesize(latents: tf.Tensor2D, options: SynthesizeOptions = {}): SynthesizeResult {
+    const where = 'StyleGAN2Generator.synthesize';
+    assertShape(where, latents, [null, this.latentDim], 'latents');
+    const w = tf.tidy(() => (options.inputIsW ? latents.clone() : this.mapToW(latents)));
+    const wPlus = tf.tidy(() => tf.tile(w.reshape([w.shape[0], 1, this.wDim]), [1, this.nLatent, 1]) as tf.Tensor3D);
+    w.dispose();
+    try {
+      return this.synthesizeWPlus(wPlus, options);
+    } finally {
+      wPlus.dispose();
+    }
+  }
+
+  /**
+   * Per-layer latents W+ [N, nLatent, D] → images (rosinality `input_is_latent` with a 3-D latent).
+   * Features, when asked for, are the activations after each resolution's last conv: `res4` … `resR`.
+   */
+  synthesizeWPlus(wPlus: tf.Tensor3D, options: SynthesizeWPlusOptions = {}): SynthesizeResult {
+    const where = 'StyleGAN2Generator.synthesizeWPlus';
+    assertShape(where, wPlus, [null, this.nLatent, this.wDim], 'wPlus');
+    const noiseMode = options.noise ?? 'stored';
+    if (noiseMode === 'random' && options.rng === undefined) {
+      throw new ConfigError(where, [{ path: 'rng', expected: "an Rng when noise is 'random'", given: 'undefined' }]);
+    }
+    const psi = options.truncation ?? 1;
+    const out = tf.tidy(() => {
+      const features: Record<string, tf.Tensor4D> = {};
+      const p = this.params;
+      const n = wPlus.shape[0];
+      let ws: tf.Tensor3D = wPlus;
+      if (psi !== 1) {
+        const m = this.meanW().reshape([1, 1, this.wDim]);
+        ws = tf.add(m, tf.mul(tf.sub(wPlus, m), psi));
+      }
+      const layers = tf.unstack(ws, 1) as tf.Tensor2D[]; // nLatent × [N,D]
+      const noise = (i: number): tf.Tensor4D => {
+        const stored = p.noises[i] as tf.Variable;
+        if (noiseMode === 'stored') return stored as tf.Tensor4D;
+        const r = stored.shape[1] as number;
+        return randomNoise(n, r, r, options.rng as Rng);
+      };
+      const keep = (name: string, x: tf.Tensor4D): void => {
+        if (options.returnFeatures) features[name] = x;
+      };
+      const L = (i: number): tf.Tensor2D => layers[i] as tf.Tensor2D;
+      let out = styledConv(p.conv1, constantInput(p.input, n), L(0), noise(0)); // [N,4,4,C]
+      keep('res4', out);
+      let skip = toRGB(p.toRgb1, out, L(1));
+      for (let i = 0; i < p.toRgbs.length; i++) {
+        out = styledConv(p.convs[2 * i] as StyledConv, out, L(2 * i + 1), noise(2 * i + 1));
+        out = styledConv(p.convs[2 * i + 1] as StyledConv, out, L(2 * i + 2), noise(2 * i + 2));
+        keep(`res${out.shape[1]}`, out);
+        skip = toRGB(p.toRgbs[i] as ToRGB, out, L(2 * i + 3), skip);
+      }
+      return { images: skip as ImageBatch, features };
+    });
+    return options.returnFeatures ? out : { images: out.images };
+  }
+
+  /** Trainable variables, in a stable order (stored noises excluded: see {@link noiseBuffers}). */
+  variables(): tf.Variable[] {
+    const p = this.params;
+    return [
+      ...p.style.flatMap(equalLinearVariables),
+      p.input.input,
+      ...styledConvVariables(p.conv1),
+      ...toRGBVariables(p.toRgb1),
+      ...p.convs.flatMap(styledConvVariables),
+      ...p.toRgbs.flatMap(toRGBVariables),
+    ];
+  }
+
+  /** The stored noise buffers `noises.noise_i` (not trainable). */
+  noiseBuffers(): tf.Variable[] {
+    return [...this.params.noises];
+  }
+
+  /** Free every tensor. */
+  dispose(): void {
+    for (const v of [...this.variables(), ...this.params.noises]) v.dispose();
+    this.meanWCache?.dispose();
+    this.meanWCache = undefined;
+  }
+}
+
+/**
+ * Create a StyleGAN2 generator with seeded random weights.
+ *
+ * @example
+ * ```ts
+ * const g = createStyleGAN2Generator(styleGAN2Preset('rosinality-ffhq-256'), new Rng(0));
+ * ```
+ */
+export const createStyleGAN2Generator = (cfg: StyleGAN2Config, rng: Rng, id?: string): StyleGAN2Generator =>
+  new StyleGAN2Generator(cfg, createStyleGAN2GeneratorParams(cfg, rng), id);

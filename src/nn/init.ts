@@ -1,0 +1,35 @@
+/**
+ * Seeded variable initialisers shared by the layers.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../core/rng.ts';
+
+/**
+ * A variable of N(0, std²) draws from `rng`.
+ *
+ * @example
+ * ```ts
+ * const w = normalVariable([3, 3, 8, 16], new Rng(0), 1, 'conv.weight');
+ * ```
+ */
+export const normalVariable = (shape: readonly number[], rng: Rng, std = 1, name?: string): tf.Variable => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.variable(tf.tensor(rng.normalArray(n, 0, std), [...shape], 'float32'), true, name ? uniqueName(name) : undefined);
+};
+
+/**
+ * A variable filled with `value`.
+ *
+ * @example
+ * ```ts
+ * const b = constantVariable([16], 0, 'conv.bias');
+ * ```
+ */
+export const constantVariable = (shape: readonly number[], value: number, name?: string): tf.Variable =>
+  tf.variable(tf.fill([...shape], value, 'float32'), true, name ? uniqueName(name) : undefined);
+
+let counter = 0;
+/** tfjs variable names must be globally unique; suffix a counter. */
+const uniqueName = (name: string): string => `${name}_${++counter}`;
