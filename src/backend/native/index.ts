@@ -2,16 +2,113 @@
  * Native CPU kernels (a C++ addon over OpenBLAS) registered on tfjs's cpu
  * backend. Node-only; loaded lazily by `initBackend`.
  *
+ * Build the addon with `npm run build:native` (needs g++, make and libopenblas-dev);
+ * `npm ci` builds it through the `prepare` script and never fails when it cannot.
+ *
  * @module
  */
+import * as tf from '@tensorflow/tfjs';
 import type { NativeEnableResult } from '../init.ts';
+import { registerKernelFixes } from '../kernels/index.ts';
+import { blasCoreType, loadAddon, type NativeAddon } from './addon.ts';
+import { makeKernels } from './kernels.ts';
+import { BufferPool } from './pool.ts';
+
+/** Options of {@link enableNative}. */
+export interface EnableNativeOptions {
+  /** Worker threads for OpenBLAS and the addon. Default: `GAN_SEGMENTER_THREADS`, else 2. */
+  readonly threads?: number;
+  /**
+   * Recycle the output arrays of disposed tensors (avoids page faults on every op).
+   * Default true; `GAN_SEGMENTER_NATIVE_POOL=0` turns it off, `GAN_SEGMENTER_NATIVE_POOL_MB`
+   * caps the bytes kept for reuse (default 1024).
+   */
+  readonly pool?: boolean;
+}
+
+type Kernel = tf.KernelConfig['kernelFunc'];
+let addon: NativeAddon | undefined;
+let enabled: { threads: number; kernels: readonly string[] } | undefined;
+const replaced = new Map<string, tf.KernelConfig | undefined>();
+let pool: BufferPool | undefined;
+
+const readThreads = (): number | undefined => {
+  const v = Number.parseInt(globalThis.process?.env?.['GAN_SEGMENTER_THREADS'] ?? '', 10);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+};
 
 /**
- * Load the addon and register its kernels on the cpu backend.
+ * Load the addon and register its kernels on the cpu backend (replacing whatever was
+ * registered under those names, the project's pure-JS fixes included). Idempotent.
  *
  * @example
  * ```ts
  * const r = await enableNative(); if (!r.ok) console.log(r.error);
  * ```
  */
-export const enableNative = async (): Promise<NativeEnableResult> => ({ ok: false, error: 'the native addon is not built' });
+export const enableNative = async (options: EnableNativeOptions = {}): Promise<NativeEnableResult> => {
+  if (!addon) {
+    const loaded = loadAddon();
+    if (!loaded.ok) return { ok: false, error: loaded.error };
+    addon = loaded.addon;
+  }
+  const threads = addon.setThreads(options.threads ?? readThreads() ?? 2);
+  if (!enabled) {
+    // Let the project's JS kernel fixes register first, so ours replace theirs rather than the reverse.
+    registerKernelFixes('cpu');
+    const originals = new Map<string, Kernel>();
+    const usePool = options.pool ?? globalThis.process?.env?.['GAN_SEGMENTER_NATIVE_POOL'] !== '0';
+    if (usePool) {
+      const mb = Number.parseInt(globalThis.process?.env?.['GAN_SEGMENTER_NATIVE_POOL_MB'] ?? '', 10);
+      pool = new BufferPool((Number.isFinite(mb) && mb >= 0 ? mb : 1024) * 1024 * 1024);
+      pool.attach(tf.findBackend('cpu') as never);
+    }
+    const p = pool;
+    const kernels = makeKernels(addon, (name) => originals.get(name) as never, p ? (n) => p.alloc(n) : undefined);
+    for (const [name, fn] of Object.entries(kernels)) {
+      const prev = tf.getKernel(name, 'cpu');
+      replaced.set(name, prev);
+      if (prev) {
+        originals.set(name, prev.kernelFunc);
+        tf.unregisterKernel(name, 'cpu');
+      }
+      tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: fn as unknown as Kernel });
+    }
+    enabled = { threads, kernels: Object.keys(kernels) };
+  } else {
+    enabled = { ...enabled, threads };
+  }
+  return { ok: true, detail: `im2col + ${addon.gemm() === 'oneDNN' ? 'oneDNN sgemm' : `OpenBLAS (${blasCoreType() ?? 'auto-detected'} core)`} kernels on the cpu backend, ${threads} thread${threads === 1 ? '' : 's'} (${enabled.kernels.join(', ')})` };
+};
+
+/**
+ * Put back the cpu kernels that {@link enableNative} replaced (used by tests and benchmarks
+ * to compare against the pure-JS kernels).
+ *
+ * @example
+ * ```ts
+ * await enableNative(); disableNative(); // the cpu backend is pure JS again
+ * ```
+ */
+export const disableNative = (): void => {
+  if (!enabled) return;
+  for (const [name, prev] of replaced) {
+    tf.unregisterKernel(name, 'cpu');
+    if (prev) tf.registerKernel(prev);
+  }
+  replaced.clear();
+  pool?.detach();
+  pool = undefined;
+  enabled = undefined;
+};
+
+/**
+ * Whether the native kernels are registered now, and with how many threads.
+ *
+ * @example
+ * ```ts
+ * if (nativeStatus().enabled) console.log('native kernels on');
+ * ```
+ */
+export const nativeStatus = (): { readonly enabled: boolean; readonly threads: number; readonly kernels: readonly string[] } =>
+  enabled ? { enabled: true, ...enabled } : { enabled: false, threads: 0, kernels: [] };

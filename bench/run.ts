@@ -1,0 +1,134 @@
+/**
+ * `npm run bench [-- --json] [-- --quick] [-- --workloads a,b] [-- --backends native,wasm,cpu]`
+ *
+ * Runs the same workloads in tfjs (native-cpu = the cpu backend with the OpenBLAS addon,
+ * wasm, and the plain cpu backend for tiny workloads only) and in PyTorch
+ * (/usr/bin/python3 + Debian python3-torch, `torch.set_num_threads(2)`), each measurement
+ * in its own process (so the RSS high-water mark is that workload's), interleaved per
+ * workload, and prints a table of median milliseconds per step and ratios (tfjs / PyTorch;
+ * ≤ 1 means at least as fast) and, since the machine may be shared, the ratio of process CPU
+ * time per step too. `--json` prints one JSON object instead (use `npm run -s bench -- --json`
+ * to keep npm's banner out of it).
+ *
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+interface Measurement {
+  ms?: number;
+  cpuMs?: number;
+  times?: number[];
+  maxRssMB?: number;
+  info?: Record<string, unknown>;
+  error?: string;
+}
+interface Spec {
+  name: string;
+  what: string;
+  backends: string[];
+  warmup: number;
+  steps: number;
+  slowSteps: number;
+}
+
+const argv = process.argv.slice(2);
+const flag = (f: string): boolean => argv.includes(`--${f}`);
+const opt = (f: string): string | undefined => {
+  const i = argv.indexOf(`--${f}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const json = flag('json');
+const quick = flag('quick');
+const threads = Number(opt('threads') ?? '2');
+const python = process.env['GAN_SEGMENTER_PYTHON'] ?? '/usr/bin/python3';
+
+const SPECS: Spec[] = [
+  { name: 'conv3x3', what: '3×3 conv fwd+bwd, 8×64×64, 64→64', backends: ['native', 'wasm'], warmup: 2, steps: 9, slowSteps: 3 },
+  { name: 'conv3x3-tiny', what: '3×3 conv fwd+bwd, 1×16×16, 16→16', backends: ['native', 'wasm', 'cpu'], warmup: 3, steps: 15, slowSteps: 5 },
+  { name: 'unet64', what: 'UNet Adam step, batch 8, 64×64 (8.16 M params)', backends: ['native', 'wasm'], warmup: 2, steps: 7, slowSteps: 2 },
+  { name: 'unet128', what: 'UNet Adam step, batch 8, 128×128', backends: ['native', 'wasm'], warmup: 1, steps: 5, slowSteps: 1 },
+  { name: 'sample64', what: 'StyleGAN2-like G forward, batch 16, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 9, slowSteps: 3 },
+  { name: 'stylegan64', what: 'StyleGAN2-like G+D step + R1, batch 8, 64×64', backends: ['native', 'wasm'], warmup: 1, steps: 5, slowSteps: 2 },
+];
+
+const only = opt('workloads')?.split(',');
+const onlyBackends = opt('backends')?.split(',');
+const specs = SPECS.filter((s) => !only || only.includes(s.name));
+
+const lastJson = (out: string): Measurement => {
+  const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (!line) return { error: `no result (${out.trim().split('\n').slice(-1)[0] ?? 'no output'})` };
+  try {
+    return JSON.parse(line) as Measurement;
+  } catch {
+    return { error: 'unparsable result' };
+  }
+};
+
+const runTorch = (s: Spec): Measurement => {
+  if (!existsSync(python)) return { error: `${python} not found` };
+  const steps = quick ? Math.min(3, s.steps) : s.steps;
+  const r = spawnSync(python, ['tools/bench/torch_bench.py', '--workload', s.name, '--warmup', String(s.warmup), '--steps', String(steps), '--threads', String(threads)], {
+    encoding: 'utf8',
+    timeout: 900_000,
+  });
+  if (r.status !== 0) return { error: (r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-1)[0] ?? 'failed' };
+  return lastJson(r.stdout);
+};
+
+const runTfjs = (s: Spec, backend: string): Measurement => {
+  const slow = backend !== 'native';
+  const steps = quick ? Math.min(slow ? 1 : 3, s.steps) : slow ? s.slowSteps : s.steps;
+  const warmup = slow ? Math.min(1, s.warmup) : s.warmup;
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/worker.ts', '--backend', backend, '--workload', s.name, '--warmup', String(warmup), '--steps', String(steps)],
+    { encoding: 'utf8', timeout: 600_000, env: { ...process.env, GAN_SEGMENTER_THREADS: String(threads), NODE_OPTIONS: '--max-old-space-size=8192' } },
+  );
+  if (r.status !== 0 && !r.stdout) return { error: (r.stderr || String(r.error)).trim().split('\n').slice(-1)[0] ?? 'failed' };
+  return lastJson(r.stdout);
+};
+
+const results: Record<
+  string,
+  { what: string; pytorch: Measurement; tfjs: Record<string, Measurement>; ratios: Record<string, number | null>; cpuRatios: Record<string, number | null> }
+> = {};
+for (const s of specs) {
+  if (!json) process.stderr.write(`bench: ${s.name} … `);
+  const pytorch = runTorch(s);
+  const tfjs: Record<string, Measurement> = {};
+  for (const b of s.backends.filter((b) => !onlyBackends || onlyBackends.includes(b))) tfjs[b] = runTfjs(s, b);
+  const ratios: Record<string, number | null> = {};
+  const cpuRatios: Record<string, number | null> = {};
+  for (const [b, m] of Object.entries(tfjs)) {
+    ratios[b] = m.ms !== undefined && pytorch.ms !== undefined ? m.ms / pytorch.ms : null;
+    cpuRatios[b] = m.cpuMs !== undefined && pytorch.cpuMs !== undefined ? m.cpuMs / pytorch.cpuMs : null;
+  }
+  results[s.name] = { what: s.what, pytorch, tfjs, ratios, cpuRatios };
+  if (!json) process.stderr.write('done\n');
+}
+
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, threads, node: process.version };
+if (json) {
+  console.log(JSON.stringify({ machine, workloads: results }, null, 2));
+} else {
+  const backends = [...new Set(specs.flatMap((s) => s.backends))].filter((b) => !onlyBackends || onlyBackends.includes(b));
+  const fmt = (m: Measurement | undefined, ratio?: number | null): string =>
+    m === undefined ? '—' : m.ms === undefined ? `error: ${(m.error ?? '').slice(0, 40)}` : `${m.ms.toFixed(1)}${ratio != null ? ` (${ratio.toFixed(2)}×)` : ''}`;
+  const rows = [['workload', 'PyTorch ms', ...backends.map((b) => `${b === 'native' ? 'native-cpu' : b} ms (ratio)`), 'CPU-time ratio native', 'peak RSS MB torch / native']];
+  for (const [name, r] of Object.entries(results)) {
+    rows.push([
+      name,
+      fmt(r.pytorch),
+      ...backends.map((b) => fmt(r.tfjs[b], r.ratios[b])),
+      r.cpuRatios['native'] != null ? `${r.cpuRatios['native'].toFixed(2)}×` : '—',
+      `${r.pytorch.maxRssMB?.toFixed(0) ?? '—'} / ${r.tfjs['native']?.maxRssMB?.toFixed(0) ?? '—'}`,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${threads} threads, Node ${machine.node}; median ms per step; ratio = tfjs / PyTorch (≤ 1: at least as fast); CPU-time ratio = process CPU ms per step (all threads), tfjs / PyTorch`);
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join(' | '));
+  for (const [name, r] of Object.entries(results)) console.log(`  ${name}: ${r.what}`);
+}

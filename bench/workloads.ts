@@ -1,0 +1,118 @@
+/**
+ * The benchmark workloads on the tfjs side (the PyTorch side is tools/bench/torch_bench.py).
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { bceWithLogits, countParams, createStyleGan, createUNet, discriminate, generate, unetForward } from './models.ts';
+
+/** A prepared workload: `step` runs one timed unit of work and waits for its results. */
+export interface Workload {
+  readonly step: () => void;
+  readonly dispose: () => void;
+  readonly info: Record<string, unknown>;
+}
+
+const convWorkload = (n: number, size: number, c: number): Workload => {
+  const x = tf.randomNormal([n, size, size, c], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const w = tf.randomNormal([3, 3, c, c], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const dy = tf.randomNormal([n, size, size, c], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'));
+  return {
+    step: () => {
+      const r = g([x, w], dy);
+      for (const t of r) t.dataSync();
+      tf.dispose(r);
+    },
+    dispose: () => tf.dispose([x, w, dy]),
+    info: { gflop: (3 * 2 * n * size * size * 9 * c * c) / 1e9 },
+  };
+};
+
+const unetWorkload = (size: number): Workload => {
+  const net = createUNet();
+  const vars = Object.values(net.params);
+  const opt = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
+  const x = tf.randomNormal([8, size, size, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+  const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([8, size, size, 1], 0, 1, 'float32', 5), 0.5), 'float32'));
+  return {
+    step: () => {
+      const loss = opt.minimize(() => bceWithLogits(unetForward(net, x), y), true, vars);
+      loss?.dataSync();
+      loss?.dispose();
+    },
+    dispose: () => {
+      opt.dispose();
+      tf.dispose([x, y, ...vars]);
+    },
+    info: { params: countParams(net.params) },
+  };
+};
+
+const sampleWorkload = (): Workload => {
+  const gan = createStyleGan();
+  const z = tf.randomNormal([16, gan.zdim], 0, 1, 'float32', 6) as tf.Tensor2D;
+  return {
+    step: () => {
+      const img = tf.tidy(() => generate(gan, z));
+      img.dataSync();
+      img.dispose();
+    },
+    dispose: () => tf.dispose([z, ...Object.values(gan.g), ...Object.values(gan.d)]),
+    info: { params: countParams(gan.g) },
+  };
+};
+
+const softplus = (x: tf.Tensor): tf.Tensor => tf.softplus(x);
+
+/** One D step (logistic loss + R1 γ=10 on reals by double backprop) and one G step (non-saturating). */
+const styleganWorkload = (): Workload => {
+  const gan = createStyleGan();
+  const gVars = Object.values(gan.g), dVars = Object.values(gan.d);
+  const optG = tf.train.adam(2e-3, 0, 0.99, 1e-8);
+  const optD = tf.train.adam(2e-3, 0, 0.99, 1e-8);
+  const real = tf.randomNormal([8, 64, 64, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  let seed = 8;
+  return {
+    step: () => {
+      const z = tf.randomNormal([8, gan.zdim], 0, 1, 'float32', seed++) as tf.Tensor2D;
+      const fake = tf.tidy(() => generate(gan, z));
+      const lossD = optD.minimize(() => {
+        const realGrad = tf.grad((r: tf.Tensor) => tf.sum(discriminate(gan, r as tf.Tensor4D)));
+        const r1 = tf.mean(tf.sum(tf.square(realGrad(real)), [1, 2, 3]));
+        const logistic = tf.add(tf.mean(softplus(discriminate(gan, fake))), tf.mean(softplus(tf.neg(discriminate(gan, real)))));
+        return tf.add(logistic, tf.mul(r1, 5)) as tf.Scalar;
+      }, true, dVars);
+      const lossG = optG.minimize(() => tf.mean(softplus(tf.neg(discriminate(gan, generate(gan, z))))) as tf.Scalar, true, gVars);
+      lossD?.dataSync();
+      lossG?.dataSync();
+      tf.dispose([z, fake, lossD, lossG] as tf.Tensor[]);
+    },
+    dispose: () => {
+      optG.dispose();
+      optD.dispose();
+      tf.dispose([real, ...gVars, ...dVars]);
+    },
+    info: { params: countParams(gan.g) + countParams(gan.d) },
+  };
+};
+
+/** Build a workload by name: conv3x3, conv3x3-tiny, unet64, unet128, sample64, stylegan64. */
+export const makeWorkload = (name: string): Workload => {
+  switch (name) {
+    case 'conv3x3':
+      return convWorkload(8, 64, 64);
+    case 'conv3x3-tiny':
+      return convWorkload(1, 16, 16);
+    case 'unet64':
+      return unetWorkload(64);
+    case 'unet128':
+      return unetWorkload(128);
+    case 'sample64':
+      return sampleWorkload();
+    case 'stylegan64':
+      return styleganWorkload();
+    default:
+      throw new Error(`bench: unknown workload ${name}`);
+  }
+};

@@ -1,0 +1,382 @@
+// Node-API entry points of the native kernels. Every function takes Float32Arrays that JS
+// allocated (inputs and the output) plus an Int32Array of sizes, and returns undefined.
+#include <node_api.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+
+namespace gsn {
+void biasActivation(float* y, int64_t rows, int c, const float* bias, int act, float alpha);
+void binary(int op, const int32_t* dims, const int32_t* as, const int32_t* bs, const float* a, const float* b, float* o);
+void unary(int op, const float* x, float* y, int64_t n, float alpha);
+void reduce(int op, int64_t outer, int64_t mid, int64_t inner, const float* x, float* y);
+void maxPoolGrad(const int32_t* g, const float* dy, const float* x, float* dx);
+const char* gemmName();
+void compare(int op, const int32_t* d, const int32_t* as, const int32_t* bs, const float* a, const float* b, uint8_t* o);
+void avgPool(const int32_t* g, const float* x, float* y);
+void avgPoolGrad(const int32_t* g, const float* dy, float* dx);
+void logicalNot(const uint8_t* x, uint8_t* y, int64_t n);
+void maxPool(const int32_t* g, const float* x, float* y);
+void concatRows(int64_t outer, int k, const float* const* in, const int64_t* rowLen, float* out);
+void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t n);
+}
+
+namespace {
+
+struct Fail {
+  std::string msg;
+};
+
+#define CHECK_NAPI(call)                                    \
+  do {                                                      \
+    if ((call) != napi_ok) throw Fail{"napi call failed: " #call}; \
+  } while (0)
+
+template <typename T>
+T* typedArray(napi_env env, napi_value v, napi_typedarray_type want, size_t* length, const char* what) {
+  bool is = false;
+  CHECK_NAPI(napi_is_typedarray(env, v, &is));
+  if (!is) throw Fail{std::string(what) + " must be a typed array"};
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  napi_value buf;
+  size_t off;
+  CHECK_NAPI(napi_get_typedarray_info(env, v, &type, &len, &data, &buf, &off));
+  if (type != want) throw Fail{std::string(what) + " has the wrong element type"};
+  if (length) *length = len;
+  return static_cast<T*>(data);
+}
+
+float* f32(napi_env env, napi_value v, size_t need, const char* what) {
+  size_t len = 0;
+  float* p = typedArray<float>(env, v, napi_float32_array, &len, what);
+  if (len < need) throw Fail{std::string(what) + ": expected at least " + std::to_string(need) + " floats, got " + std::to_string(len)};
+  return p;
+}
+
+int32_t* i32(napi_env env, napi_value v, size_t need, const char* what) {
+  size_t len = 0;
+  int32_t* p = typedArray<int32_t>(env, v, napi_int32_array, &len, what);
+  if (len < need) throw Fail{std::string(what) + ": too few entries"};
+  return p;
+}
+
+template <size_t N>
+void args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+  size_t argc = N;
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc < N) throw Fail{"expected " + std::to_string(N) + " arguments"};
+}
+
+gsn::ConvGeom geom(const int32_t* p) {
+  gsn::ConvGeom g{};
+  g.n = p[0]; g.h = p[1]; g.w = p[2]; g.c = p[3];
+  g.kh = p[4]; g.kw = p[5]; g.oc = p[6];
+  g.sh = p[7]; g.sw = p[8]; g.dh = p[9]; g.dw = p[10];
+  g.padTop = p[11]; g.padLeft = p[12];
+  g.oh = p[13]; g.ow = p[14];
+  return g;
+}
+size_t inSize(const gsn::ConvGeom& g) { return size_t(g.n) * g.h * g.w * g.c; }
+size_t outSize(const gsn::ConvGeom& g) { return size_t(g.n) * g.oh * g.ow * g.oc; }
+size_t filterSize(const gsn::ConvGeom& g) { return size_t(g.kh) * g.kw * g.c * g.oc; }
+
+template <typename F>
+napi_value guard(napi_env env, F&& f) {
+  try {
+    return f();
+  } catch (const Fail& e) {
+    napi_throw_error(env, nullptr, e.msg.c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+napi_value undef(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// conv2d(geom Int32Array(15), x, filter, y)
+napi_value Conv2D(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    const auto g = geom(i32(env, a[0], 15, "geom"));
+    gsn::conv2dForward(g, f32(env, a[1], inSize(g), "x"), f32(env, a[2], filterSize(g), "filter"), f32(env, a[3], outSize(g), "y"));
+    return undef(env);
+  });
+}
+// conv2dBackpropInput(geom, dy, filter, dx)
+napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    const auto g = geom(i32(env, a[0], 15, "geom"));
+    gsn::conv2dBackpropInput(g, f32(env, a[1], outSize(g), "dy"), f32(env, a[2], filterSize(g), "filter"), f32(env, a[3], inSize(g), "dx"));
+    return undef(env);
+  });
+}
+// conv2dBackpropFilter(geom, x, dy, dw)
+napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    const auto g = geom(i32(env, a[0], 15, "geom"));
+    gsn::conv2dBackpropFilter(g, f32(env, a[1], inSize(g), "x"), f32(env, a[2], outSize(g), "dy"), f32(env, a[3], filterSize(g), "dw"));
+    return undef(env);
+  });
+}
+// batchMatMul(dims Int32Array[batch, m, n, k, transA, transB, aBatchStride, bBatchStride], a, b, c)
+napi_value BatchMatMul(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    const int32_t* d = i32(env, a[0], 8, "dims");
+    const int batch = d[0], m = d[1], n = d[2], k = d[3];
+    const size_t aLen = size_t(d[6]) * (batch - 1) + size_t(m) * k, bLen = size_t(d[7]) * (batch - 1) + size_t(k) * n;
+    gsn::batchMatMul(batch, m, n, k, d[4] != 0, d[5] != 0, f32(env, a[1], aLen, "a"), d[6], f32(env, a[2], bLen, "b"), d[7],
+                     f32(env, a[3], size_t(batch) * m * n, "c"));
+    return undef(env);
+  });
+}
+// biasActivation(y, rows, channels, bias|null, act, alpha)
+napi_value BiasActivation(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[6];
+    args(env, info, a);
+    int64_t rows;
+    int32_t c, act;
+    double alpha;
+    CHECK_NAPI(napi_get_value_int64(env, a[1], &rows));
+    CHECK_NAPI(napi_get_value_int32(env, a[2], &c));
+    CHECK_NAPI(napi_get_value_int32(env, a[4], &act));
+    CHECK_NAPI(napi_get_value_double(env, a[5], &alpha));
+    napi_valuetype bt;
+    CHECK_NAPI(napi_typeof(env, a[3], &bt));
+    const float* bias = (bt == napi_null || bt == napi_undefined) ? nullptr : f32(env, a[3], size_t(c), "bias");
+    gsn::biasActivation(f32(env, a[0], size_t(rows) * c, "y"), rows, c, bias, act, float(alpha));
+    return undef(env);
+  });
+}
+// binary(op, geom Int32Array[12] = dims4, aStrides4, bStrides4, a, b, out)
+napi_value Binary(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[5];
+    args(env, info, a);
+    int32_t op;
+    CHECK_NAPI(napi_get_value_int32(env, a[0], &op));
+    const int32_t* g = i32(env, a[1], 12, "geom");
+    size_t need = 1, needA = 1, needB = 1;
+    for (int i = 0; i < 4; ++i) {
+      if (g[i] < 1) throw Fail{"binary: bad dims"};
+      need *= size_t(g[i]);
+      needA += size_t(g[4 + i]) * size_t(g[i] - 1);
+      needB += size_t(g[8 + i]) * size_t(g[i] - 1);
+    }
+    gsn::binary(op, g, g + 4, g + 8, f32(env, a[2], needA, "a"), f32(env, a[3], needB, "b"), f32(env, a[4], need, "out"));
+    return undef(env);
+  });
+}
+// compare(op, geom Int32Array[12], a, b, out Uint8Array)
+napi_value Compare(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[5];
+    args(env, info, a);
+    int32_t op;
+    CHECK_NAPI(napi_get_value_int32(env, a[0], &op));
+    const int32_t* g = i32(env, a[1], 12, "geom");
+    size_t need = 1, needA = 1, needB = 1;
+    for (int i = 0; i < 4; ++i) {
+      if (g[i] < 1) throw Fail{"compare: bad dims"};
+      need *= size_t(g[i]);
+      needA += size_t(g[4 + i]) * size_t(g[i] - 1);
+      needB += size_t(g[8 + i]) * size_t(g[i] - 1);
+    }
+    size_t outLen = 0;
+    uint8_t* out = typedArray<uint8_t>(env, a[4], napi_uint8_array, &outLen, "out");
+    if (outLen < need) throw Fail{"compare: output too short"};
+    gsn::compare(op, g, g + 4, g + 8, f32(env, a[2], needA, "a"), f32(env, a[3], needB, "b"), out);
+    return undef(env);
+  });
+}
+// select(cond Uint8Array, t, e, out)
+napi_value Select(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    size_t n = 0;
+    const uint8_t* c = typedArray<uint8_t>(env, a[0], napi_uint8_array, &n, "condition");
+    gsn::select(c, f32(env, a[1], n, "t"), f32(env, a[2], n, "e"), f32(env, a[3], n, "out"), int64_t(n));
+    return undef(env);
+  });
+}
+// avgPool(geom Int32Array[10], x, y) / avgPoolGrad(geom, dy, dx)
+napi_value AvgPool(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[3];
+    args(env, info, a);
+    const int32_t* g = i32(env, a[0], 10, "geom");
+    const size_t in = size_t(g[0]) * g[1] * g[2] * g[3], out = size_t(g[0]) * g[8] * g[9] * g[3];
+    if ((g[8] - 1) * g[6] + g[4] > g[1] || (g[9] - 1) * g[7] + g[5] > g[2]) throw Fail{"avgPool: window outside the input"};
+    gsn::avgPool(g, f32(env, a[1], in, "x"), f32(env, a[2], out, "y"));
+    return undef(env);
+  });
+}
+napi_value AvgPoolGrad(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[3];
+    args(env, info, a);
+    const int32_t* g = i32(env, a[0], 10, "geom");
+    const size_t in = size_t(g[0]) * g[1] * g[2] * g[3], out = size_t(g[0]) * g[8] * g[9] * g[3];
+    if ((g[8] - 1) * g[6] + g[4] > g[1] || (g[9] - 1) * g[7] + g[5] > g[2]) throw Fail{"avgPoolGrad: window outside the input"};
+    gsn::avgPoolGrad(g, f32(env, a[1], out, "dy"), f32(env, a[2], in, "dx"));
+    return undef(env);
+  });
+}
+// maxPool(geom Int32Array[12], x, y)
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[3];
+    args(env, info, a);
+    const int32_t* g = i32(env, a[0], 12, "geom");
+    const size_t in = size_t(g[0]) * g[1] * g[2] * g[3], out = size_t(g[0]) * g[10] * g[11] * g[3];
+    gsn::maxPool(g, f32(env, a[1], in, "x"), f32(env, a[2], out, "y"));
+    return undef(env);
+  });
+}
+// concat(outer, inputs Float32Array[], out): each input has outer rows of equal length.
+napi_value Concat(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[3];
+    args(env, info, a);
+    int64_t outer;
+    CHECK_NAPI(napi_get_value_int64(env, a[0], &outer));
+    if (outer < 1) throw Fail{"concat: bad outer size"};
+    uint32_t k;
+    CHECK_NAPI(napi_get_array_length(env, a[1], &k));
+    std::vector<const float*> ptrs(k);
+    std::vector<int64_t> lens(k);
+    size_t total = 0;
+    for (uint32_t i = 0; i < k; ++i) {
+      napi_value el;
+      CHECK_NAPI(napi_get_element(env, a[1], i, &el));
+      size_t len = 0;
+      ptrs[i] = typedArray<float>(env, el, napi_float32_array, &len, "input");
+      if (len % size_t(outer) != 0) throw Fail{"concat: input length not a multiple of the outer size"};
+      lens[i] = int64_t(len) / outer;
+      total += len;
+    }
+    gsn::concatRows(outer, int(k), ptrs.data(), lens.data(), f32(env, a[2], total, "out"));
+    return undef(env);
+  });
+}
+// logicalNot(x Uint8Array, y Uint8Array)
+napi_value LogicalNot(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[2];
+    args(env, info, a);
+    size_t n = 0, m = 0;
+    const uint8_t* x = typedArray<uint8_t>(env, a[0], napi_uint8_array, &n, "x");
+    uint8_t* y = typedArray<uint8_t>(env, a[1], napi_uint8_array, &m, "y");
+    if (m < n) throw Fail{"logicalNot: output too short"};
+    gsn::logicalNot(x, y, int64_t(n));
+    return undef(env);
+  });
+}
+// unary(op, x, y, alpha)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    int32_t op;
+    double alpha;
+    CHECK_NAPI(napi_get_value_int32(env, a[0], &op));
+    CHECK_NAPI(napi_get_value_double(env, a[3], &alpha));
+    size_t n = 0;
+    const float* x = typedArray<float>(env, a[1], napi_float32_array, &n, "x");
+    gsn::unary(op, x, f32(env, a[2], n, "y"), int64_t(n), float(alpha));
+    return undef(env);
+  });
+}
+// reduce(op, dims Int32Array[outer, mid, inner], x, y)
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    int32_t op;
+    CHECK_NAPI(napi_get_value_int32(env, a[0], &op));
+    const int32_t* d = i32(env, a[1], 3, "dims");
+    if (d[1] < 1) throw Fail{"reduce: empty reduction"};
+    gsn::reduce(op, d[0], d[1], d[2], f32(env, a[2], size_t(d[0]) * d[1] * d[2], "x"), f32(env, a[3], size_t(d[0]) * d[2], "y"));
+    return undef(env);
+  });
+}
+// maxPoolGrad(geom Int32Array[12], dy, x, dx)
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    const int32_t* g = i32(env, a[0], 12, "geom");
+    const size_t in = size_t(g[0]) * g[1] * g[2] * g[3], out = size_t(g[0]) * g[10] * g[11] * g[3];
+    gsn::maxPoolGrad(g, f32(env, a[1], out, "dy"), f32(env, a[2], in, "x"), f32(env, a[3], in, "dx"));
+    return undef(env);
+  });
+}
+// setThreads(n) -> n
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[1];
+    args(env, info, a);
+    int32_t t;
+    CHECK_NAPI(napi_get_value_int32(env, a[0], &t));
+    gsn::setThreads(t);
+    napi_value r;
+    CHECK_NAPI(napi_create_int32(env, gsn::threads(), &r));
+    return r;
+  });
+}
+
+// gemm() -> "oneDNN" | "OpenBLAS"
+napi_value GemmName(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_create_string_utf8(env, gsn::gemmName(), NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"biasActivation", nullptr, BiasActivation, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"compare", nullptr, Compare, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"avgPool", nullptr, AvgPool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"avgPoolGrad", nullptr, AvgPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"concat", nullptr, Concat, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"logicalNot", nullptr, LogicalNot, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gemm", nullptr, GemmName, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  gsn::setThreads(2);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

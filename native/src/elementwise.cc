@@ -1,0 +1,369 @@
+// Element-wise, reduction and pooling-gradient loops for the tfjs kernels the profile showed
+// dominating a UNet training step once the convolutions were native (see bench/README.md).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "kernels.h"
+
+namespace gsn {
+
+// Below about this many elements a second thread costs more (creation, wake-up) than it saves.
+static const int64_t kMinParallel = int64_t(1) << 17;
+static inline int64_t per(int64_t unit) { return std::max<int64_t>(1, kMinParallel / std::max<int64_t>(1, unit)); }
+
+// y[i, c] = act(y[i, c] + bias[c]); act: 0 linear, 1 relu, 2 leaky relu (alpha), 3 relu6, 4 sigmoid.
+void biasActivation(float* y, int64_t rows, int c, const float* bias, int act, float alpha) {
+  parallelFor(rows, per(c), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      float* p = y + r * c;
+      if (bias)
+        for (int i = 0; i < c; ++i) p[i] += bias[i];
+      switch (act) {
+        case 1:
+          for (int i = 0; i < c; ++i) p[i] = p[i] > 0.f ? p[i] : 0.f;
+          break;
+        case 2:
+          for (int i = 0; i < c; ++i) p[i] = p[i] > 0.f ? p[i] : p[i] * alpha;
+          break;
+        case 3:
+          for (int i = 0; i < c; ++i) p[i] = p[i] < 0.f ? 0.f : (p[i] > 6.f ? 6.f : p[i]);
+          break;
+        case 4:
+          for (int i = 0; i < c; ++i) p[i] = 1.f / (1.f + std::exp(-p[i]));
+          break;
+        default:
+          break;
+      }
+    }
+  });
+}
+
+// ------------------------------------------------------------------ binary, broadcast over ≤ 4 dims
+
+template <typename Op>
+static void binaryRows(const int32_t* d, const int32_t* as, const int32_t* bs, const float* a, const float* b, float* o,
+                       int64_t r0, int64_t r1, int64_t i0, int64_t i1, Op op) {
+  // Rows are the flattened first three dims; [i0, i1) is the slice of the innermost dim.
+  const int64_t d1 = d[1], d2 = d[2], d3 = d[3];
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t x0 = r / (d1 * d2), x1 = (r / d2) % d1, x2 = r % d2;
+    const float* pa = a + x0 * as[0] + x1 * as[1] + x2 * as[2];
+    const float* pb = b + x0 * bs[0] + x1 * bs[1] + x2 * bs[2];
+    float* po = o + r * d3;
+    if (as[3] == 1 && bs[3] == 1)
+      for (int64_t i = i0; i < i1; ++i) po[i] = op(pa[i], pb[i]);
+    else if (as[3] == 1) {
+      const float vb = pb[0];
+      for (int64_t i = i0; i < i1; ++i) po[i] = op(pa[i], vb);
+    } else if (bs[3] == 1) {
+      const float va = pa[0];
+      for (int64_t i = i0; i < i1; ++i) po[i] = op(va, pb[i]);
+    } else {
+      const float v = op(pa[0], pb[0]);
+      for (int64_t i = i0; i < i1; ++i) po[i] = v;
+    }
+  }
+}
+
+template <typename Op>
+static void binaryOp(const int32_t* d, const int32_t* as, const int32_t* bs, const float* a, const float* b, float* o, Op op) {
+  const int64_t rows = int64_t(d[0]) * d[1] * d[2], inner = d[3];
+  if (rows >= 2 * threads()) {
+    parallelFor(rows, per(inner),
+                [&](int64_t r0, int64_t r1) { binaryRows(d, as, bs, a, b, o, r0, r1, 0, inner, op); });
+  } else {
+    for (int64_t r = 0; r < rows; ++r)
+      parallelFor(inner, kMinParallel, [&](int64_t i0, int64_t i1) { binaryRows(d, as, bs, a, b, o, r, r + 1, i0, i1, op); });
+  }
+}
+
+// op: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min, 6 squared difference.
+void binary(int op, const int32_t* dims, const int32_t* as, const int32_t* bs, const float* a, const float* b, float* o) {
+  switch (op) {
+    case 0: return binaryOp(dims, as, bs, a, b, o, [](float x, float y) { return x + y; });
+    case 1: return binaryOp(dims, as, bs, a, b, o, [](float x, float y) { return x - y; });
+    case 2: return binaryOp(dims, as, bs, a, b, o, [](float x, float y) { return x * y; });
+    case 3: return binaryOp(dims, as, bs, a, b, o, [](float x, float y) { return x / y; });
+    case 4: return binaryOp(dims, as, bs, a, b, o, [](float x, float y) { return x > y || std::isnan(x) ? x : y; });
+    case 5: return binaryOp(dims, as, bs, a, b, o, [](float x, float y) { return x < y || std::isnan(x) ? x : y; });
+    case 6: return binaryOp(dims, as, bs, a, b, o, [](float x, float y) { return (x - y) * (x - y); });
+    default: return;
+  }
+}
+
+// Comparisons into a uint8 (tfjs 'bool') output, same broadcast geometry as binary().
+template <typename Op>
+static void compareOp(const int32_t* d, const int32_t* as, const int32_t* bs, const float* a, const float* b, uint8_t* o, Op op) {
+  const int64_t rows = int64_t(d[0]) * d[1] * d[2], inner = d[3];
+  parallelFor(rows * inner, kMinParallel, [&](int64_t f0, int64_t f1) {
+    for (int64_t f = f0; f < f1;) {
+      const int64_t r = f / inner, i0 = f % inner, i1 = std::min(inner, i0 + (f1 - f));
+      const int64_t x0 = r / (int64_t(d[1]) * d[2]), x1 = (r / d[2]) % d[1], x2 = r % d[2];
+      const float* pa = a + x0 * as[0] + x1 * as[1] + x2 * as[2];
+      const float* pb = b + x0 * bs[0] + x1 * bs[1] + x2 * bs[2];
+      uint8_t* po = o + r * inner;
+      for (int64_t i = i0; i < i1; ++i) po[i] = op(pa[i * as[3]], pb[i * bs[3]]) ? 1 : 0;
+      f += i1 - i0;
+    }
+  });
+}
+
+// op: 0 greater, 1 greater-equal, 2 less, 3 less-equal, 4 equal, 5 not-equal.
+void compare(int op, const int32_t* d, const int32_t* as, const int32_t* bs, const float* a, const float* b, uint8_t* o) {
+  switch (op) {
+    case 0: return compareOp(d, as, bs, a, b, o, [](float x, float y) { return x > y; });
+    case 1: return compareOp(d, as, bs, a, b, o, [](float x, float y) { return x >= y; });
+    case 2: return compareOp(d, as, bs, a, b, o, [](float x, float y) { return x < y; });
+    case 3: return compareOp(d, as, bs, a, b, o, [](float x, float y) { return x <= y; });
+    case 4: return compareOp(d, as, bs, a, b, o, [](float x, float y) { return x == y; });
+    case 5: return compareOp(d, as, bs, a, b, o, [](float x, float y) { return x != y; });
+    default: return;
+  }
+}
+
+// out = cond ? t : e, all of length n.
+void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t n) {
+  parallelFor(n, kMinParallel, [&](int64_t b, int64_t f) {
+    for (int64_t i = b; i < f; ++i) o[i] = c[i] ? t[i] : e[i];
+  });
+}
+
+// ------------------------------------------------------------------ unary
+
+template <typename Op>
+static void unaryOp(const float* x, float* y, int64_t n, Op op) {
+  parallelFor(n, kMinParallel, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = op(x[i]);
+  });
+}
+
+// op: 0 relu, 1 neg, 2 square, 3 sqrt, 4 rsqrt, 5 exp, 6 log, 7 abs, 8 step(alpha), 9 leaky relu(alpha),
+//     10 sigmoid, 11 reciprocal, 12 relu6, 13 tanh, 14 log1p, 15 sign.
+void unary(int op, const float* x, float* y, int64_t n, float alpha) {
+  switch (op) {
+    case 0: return unaryOp(x, y, n, [](float v) { return v > 0.f ? v : (std::isnan(v) ? v : 0.f); });
+    case 1: return unaryOp(x, y, n, [](float v) { return -v; });
+    case 2: return unaryOp(x, y, n, [](float v) { return v * v; });
+    case 3: return unaryOp(x, y, n, [](float v) { return std::sqrt(v); });
+    case 4: return unaryOp(x, y, n, [](float v) { return 1.f / std::sqrt(v); });
+    case 5: return unaryOp(x, y, n, [](float v) { return std::exp(v); });
+    case 6: return unaryOp(x, y, n, [](float v) { return std::log(v); });
+    case 7: return unaryOp(x, y, n, [](float v) { return std::fabs(v); });
+    case 8: return unaryOp(x, y, n, [alpha](float v) { return std::isnan(v) ? NAN : (v > 0.f ? 1.f : alpha); });
+    case 9: return unaryOp(x, y, n, [alpha](float v) { return v < 0.f ? alpha * v : v; });
+    case 10: return unaryOp(x, y, n, [](float v) { return 1.f / (1.f + std::exp(-v)); });
+    case 11: return unaryOp(x, y, n, [](float v) { return 1.f / v; });
+    case 12: return unaryOp(x, y, n, [](float v) { return v < 0.f ? 0.f : (v > 6.f ? 6.f : v); });
+    case 13: return unaryOp(x, y, n, [](float v) { return std::tanh(v); });
+    case 14: return unaryOp(x, y, n, [](float v) { return std::log1p(v); });
+    case 15: return unaryOp(x, y, n, [](float v) { return v > 0.f ? 1.f : (v < 0.f ? -1.f : 0.f); });
+    default: return;
+  }
+}
+
+// ------------------------------------------------------------------ reductions over the middle of [outer, mid, inner]
+
+// op: 0 sum, 1 mean, 2 max, 3 min. Accumulates sums in double (as tfjs's JS kernels do).
+void reduce(int op, int64_t outer, int64_t mid, int64_t inner, const float* x, float* y) {
+  const int T = threads();
+  if (op <= 1) {
+    const double scale = op == 1 ? 1.0 / double(mid) : 1.0;
+    if (outer >= T || mid < 4096) {
+      parallelFor(outer, per(mid * inner), [&](int64_t o0, int64_t o1) {
+        std::vector<double> acc(static_cast<size_t>(inner));
+        for (int64_t o = o0; o < o1; ++o) {
+          std::fill(acc.begin(), acc.end(), 0.0);
+          const float* p = x + o * mid * inner;
+          if (inner == 1) {
+            double s = 0;
+            for (int64_t m = 0; m < mid; ++m) s += p[m];
+            acc[0] = s;
+          } else {
+            for (int64_t m = 0; m < mid; ++m, p += inner)
+              for (int64_t i = 0; i < inner; ++i) acc[i] += p[i];
+          }
+          for (int64_t i = 0; i < inner; ++i) y[o * inner + i] = float(acc[i] * scale);
+        }
+      });
+      return;
+    }
+    // Few outer rows, long reductions: split the middle across threads and combine.
+    for (int64_t o = 0; o < outer; ++o) {
+      std::vector<std::vector<double>> part(size_t(T), std::vector<double>(size_t(inner), 0.0));
+      const int64_t per = (mid + T - 1) / T;
+      parallelFor(T, 1, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; ++t) {
+          auto& acc = part[size_t(t)];
+          const int64_t m0 = t * per, m1 = std::min(mid, m0 + per);
+          const float* p = x + (o * mid + m0) * inner;
+          if (inner == 1) {
+            double s = 0;
+            for (int64_t m = m0; m < m1; ++m) s += x[o * mid + m];
+            acc[0] = s;
+          } else {
+            for (int64_t m = m0; m < m1; ++m, p += inner)
+              for (int64_t i = 0; i < inner; ++i) acc[i] += p[i];
+          }
+        }
+      });
+      for (int64_t i = 0; i < inner; ++i) {
+        double s = 0;
+        for (int t = 0; t < T; ++t) s += part[size_t(t)][size_t(i)];
+        y[o * inner + i] = float(s * scale);
+      }
+    }
+    return;
+  }
+  parallelFor(outer, per(mid * inner), [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      float* out = y + o * inner;
+      const float* p = x + o * mid * inner;
+      for (int64_t i = 0; i < inner; ++i) out[i] = p[i];
+      for (int64_t m = 1; m < mid; ++m) {
+        p += inner;
+        if (op == 2)
+          for (int64_t i = 0; i < inner; ++i) out[i] = (p[i] > out[i] || std::isnan(p[i])) ? p[i] : out[i];
+        else
+          for (int64_t i = 0; i < inner; ++i) out[i] = (p[i] < out[i] || std::isnan(p[i])) ? p[i] : out[i];
+      }
+    }
+  });
+}
+
+// ------------------------------------------------------------------ max-pool gradient (NHWC)
+
+// g: [n, h, w, c, fh, fw, sh, sw, padTop, padLeft, oh, ow]. The window's first maximum (row-major
+// scan, strict >) receives the gradient, as in tfjs's cpu kernel.
+void maxPoolGrad(const int32_t* g, const float* dy, const float* x, float* dx) {
+  const int n = g[0], h = g[1], w = g[2], c = g[3], fh = g[4], fw = g[5], sh = g[6], sw = g[7], pt = g[8], pl = g[9],
+            oh = g[10], ow = g[11];
+  const int64_t img = int64_t(h) * w * c;
+  parallelFor(n, per(int64_t(h) * w * c), [&](int64_t n0, int64_t n1) {
+    std::vector<float> best(static_cast<size_t>(c));
+    std::vector<int64_t> where(static_cast<size_t>(c));
+    for (int64_t b = n0; b < n1; ++b) {
+      const float* xb = x + b * img;
+      float* dxb = dx + b * img;
+      std::memset(dxb, 0, sizeof(float) * size_t(img));
+      for (int oy = 0; oy < oh; ++oy)
+        for (int ox = 0; ox < ow; ++ox) {
+          std::fill(best.begin(), best.end(), -INFINITY);
+          std::fill(where.begin(), where.end(), int64_t(-1));
+          for (int ky = 0; ky < fh; ++ky) {
+            const int iy = oy * sh - pt + ky;
+            if (iy < 0 || iy >= h) continue;
+            for (int kx = 0; kx < fw; ++kx) {
+              const int ix = ox * sw - pl + kx;
+              if (ix < 0 || ix >= w) continue;
+              const int64_t off = (int64_t(iy) * w + ix) * c;
+              const float* p = xb + off;
+              for (int ci = 0; ci < c; ++ci)
+                if (p[ci] > best[ci] || where[ci] < 0) {
+                  best[ci] = p[ci];
+                  where[ci] = off + ci;
+                }
+            }
+          }
+          const float* d = dy + ((b * oh + oy) * int64_t(ow) + ox) * c;
+          for (int ci = 0; ci < c; ++ci)
+            if (where[ci] >= 0) dxb[where[ci]] += d[ci];
+        }
+    }
+  });
+}
+
+// ------------------------------------------------------------------ average pooling without padding (NHWC)
+
+// g: [n, h, w, c, fh, fw, sh, sw, oh, ow]; every window lies inside the input.
+void avgPool(const int32_t* g, const float* x, float* y) {
+  const int64_t n = g[0], h = g[1], w = g[2], c = g[3], fh = g[4], fw = g[5], sh = g[6], sw = g[7], oh = g[8], ow = g[9];
+  const float inv = 1.f / float(fh * fw);
+  parallelFor(n * oh, per(ow * c * fh * fw), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / oh, oy = r % oh;
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        float* out = y + ((b * oh + oy) * ow + ox) * c;
+        for (int64_t ci = 0; ci < c; ++ci) out[ci] = 0.f;
+        for (int64_t ky = 0; ky < fh; ++ky)
+          for (int64_t kx = 0; kx < fw; ++kx) {
+            const float* p = x + ((b * h + oy * sh + ky) * w + ox * sw + kx) * c;
+            for (int64_t ci = 0; ci < c; ++ci) out[ci] += p[ci];
+          }
+        for (int64_t ci = 0; ci < c; ++ci) out[ci] *= inv;
+      }
+    }
+  });
+}
+
+// The exact adjoint of avgPool: dx[window] += dy / (fh * fw).
+void avgPoolGrad(const int32_t* g, const float* dy, float* dx) {
+  const int64_t n = g[0], h = g[1], w = g[2], c = g[3], fh = g[4], fw = g[5], sh = g[6], sw = g[7], oh = g[8], ow = g[9];
+  const float inv = 1.f / float(fh * fw);
+  parallelFor(n, per(h * w * c), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      float* dxb = dx + b * h * w * c;
+      std::memset(dxb, 0, sizeof(float) * size_t(h * w * c));
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          const float* d = dy + ((b * oh + oy) * ow + ox) * c;
+          for (int64_t ky = 0; ky < fh; ++ky)
+            for (int64_t kx = 0; kx < fw; ++kx) {
+              float* p = dxb + ((oy * sh + ky) * w + ox * sw + kx) * c;
+              for (int64_t ci = 0; ci < c; ++ci) p[ci] += d[ci] * inv;
+            }
+        }
+    }
+  });
+}
+
+// Max pool (NHWC); g: [n, h, w, c, fh, fw, sh, sw, padTop, padLeft, oh, ow]. Out-of-range taps are skipped.
+void maxPool(const int32_t* g, const float* x, float* y) {
+  const int64_t n = g[0], h = g[1], w = g[2], c = g[3], fh = g[4], fw = g[5], sh = g[6], sw = g[7], pt = g[8], pl = g[9],
+                oh = g[10], ow = g[11];
+  parallelFor(n * oh, per(ow * c * fh * fw), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / oh, oy = r % oh;
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        float* out = y + ((b * oh + oy) * ow + ox) * c;
+        for (int64_t ci = 0; ci < c; ++ci) out[ci] = -INFINITY;
+        for (int64_t ky = 0; ky < fh; ++ky) {
+          const int64_t iy = oy * sh - pt + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (int64_t kx = 0; kx < fw; ++kx) {
+            const int64_t ix = ox * sw - pl + kx;
+            if (ix < 0 || ix >= w) continue;
+            const float* p = x + ((b * h + iy) * w + ix) * c;
+            for (int64_t ci = 0; ci < c; ++ci) out[ci] = p[ci] > out[ci] ? p[ci] : out[ci];
+          }
+        }
+      }
+    }
+  });
+}
+
+// Concatenate k inputs along a middle axis: out row o = [in0 row o | in1 row o | ...].
+void concatRows(int64_t outer, int k, const float* const* in, const int64_t* rowLen, float* out) {
+  int64_t total = 0;
+  for (int i = 0; i < k; ++i) total += rowLen[i];
+  parallelFor(outer, per(total), [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      float* dst = out + o * total;
+      for (int i = 0; i < k; ++i) {
+        std::memcpy(dst, in[i] + o * rowLen[i], sizeof(float) * size_t(rowLen[i]));
+        dst += rowLen[i];
+      }
+    }
+  });
+}
+
+// out = !x for 0/1 bytes.
+void logicalNot(const uint8_t* x, uint8_t* y, int64_t n) {
+  parallelFor(n, kMinParallel, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] = x[i] ? 0 : 1;
+  });
+}
+
+}  // namespace gsn

@@ -1,0 +1,107 @@
+/**
+ * Loading the native addon (`native/build/Release/gan_segmenter_native.node`). Node-only.
+ *
+ * @module
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The functions the C++ addon exports (see native/src/addon.cc). All write into `out`. */
+export interface NativeAddon {
+  /** NHWC conv; geom = [n,h,w,c, kh,kw,oc, sh,sw, dh,dw, padTop,padLeft, oh,ow]. */
+  conv2d(geom: Int32Array, x: Float32Array, filter: Float32Array, y: Float32Array): void;
+  /** Gradient of conv2d with respect to its input. */
+  conv2dBackpropInput(geom: Int32Array, dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
+  /** Gradient of conv2d with respect to its filter. */
+  conv2dBackpropFilter(geom: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  /** dims = [batch, m, n, k, transA, transB, aBatchStride, bBatchStride]. */
+  batchMatMul(dims: Int32Array, a: Float32Array, b: Float32Array, c: Float32Array): void;
+  /** In place: y[r, c] = act(y[r, c] + bias[c]); act 0 linear, 1 relu, 2 leaky relu, 3 relu6, 4 sigmoid. */
+  biasActivation(y: Float32Array, rows: number, channels: number, bias: Float32Array | null, act: number, alpha: number): void;
+  /** Broadcast binary op; geom = [dims ×4, aStrides ×4, bStrides ×4]; op 0 add … 6 squared difference. */
+  binary(op: number, geom: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Broadcast comparison into a 0/1 Uint8Array; op 0 >, 1 >=, 2 <, 3 <=, 4 ==, 5 !=. */
+  compare(op: number, geom: Int32Array, a: Float32Array, b: Float32Array, out: Uint8Array): void;
+  /** out = condition ? t : e, element-wise, all the same length. */
+  select(condition: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
+  /** NHWC average pool without padding; geom = [n,h,w,c, fh,fw, sh,sw, oh,ow]. */
+  avgPool(geom: Int32Array, x: Float32Array, y: Float32Array): void;
+  /** Exact adjoint of {@link NativeAddon.avgPool}. */
+  avgPoolGrad(geom: Int32Array, dy: Float32Array, dx: Float32Array): void;
+  /** NHWC max pool; geom = [n,h,w,c, fh,fw, sh,sw, padTop,padLeft, oh,ow]. */
+  maxPool(geom: Int32Array, x: Float32Array, y: Float32Array): void;
+  /** Concatenate inputs of `outer` rows each, row by row, into out. */
+  concat(outer: number, inputs: Float32Array[], out: Float32Array): void;
+  /** Element-wise not of 0/1 bytes. */
+  logicalNot(x: Uint8Array, y: Uint8Array): void;
+  /** Unary op (see native/src/elementwise.cc for codes); alpha for step / leaky relu. */
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  /** Reduce the middle axis of [outer, mid, inner]; op 0 sum, 1 mean, 2 max, 3 min. */
+  reduce(op: number, dims: Int32Array, x: Float32Array, y: Float32Array): void;
+  /** NHWC max-pool gradient; geom = [n,h,w,c, fh,fw, sh,sw, padTop,padLeft, oh,ow]. */
+  maxPoolGrad(geom: Int32Array, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** Which SGEMM the addon uses: `oneDNN` (libdnnl.so.2 found at run time) or `OpenBLAS`. */
+  gemm(): string;
+  /** Worker threads (OpenBLAS and the addon's own loops); returns the count in effect. */
+  setThreads(n: number): number;
+}
+
+/** Where the built addon lives: `GAN_SEGMENTER_NATIVE_ADDON`, else native/build/Release under the package root (src/ and dist/ are both two levels below). */
+export const addonPath = (): string => {
+  const override = globalThis.process?.env?.['GAN_SEGMENTER_NATIVE_ADDON'];
+  if (override) return resolve(override);
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(join(here, '..', '..', '..', 'native', 'build', 'Release', 'gan_segmenter_native.node'));
+};
+
+const OLD_CORES = new Set(['', 'haswell', 'zen', 'sandybridge', 'prescott', 'nehalem', 'core2']);
+
+/**
+ * OpenBLAS 0.3.21 does not know recent AVX-512 CPUs (e.g. Zen 4/5) and falls back to
+ * AVX2 (or older) kernels, about 2.4× slower in SGEMM here. Unless the user pinned a core
+ * with `GAN_SEGMENTER_BLAS_CORETYPE`, pick the SkylakeX kernels when the CPU has the
+ * AVX-512 subsets they use. Must run before the library is loaded (OpenBLAS reads the
+ * variable once, when it is loaded).
+ */
+const chooseBlasCore = (): string | undefined => {
+  const env = globalThis.process?.env;
+  if (!env) return undefined;
+  const pinned = env['GAN_SEGMENTER_BLAS_CORETYPE'];
+  if (pinned) {
+    env['OPENBLAS_CORETYPE'] = pinned;
+    return pinned;
+  }
+  if (!OLD_CORES.has((env['OPENBLAS_CORETYPE'] ?? '').toLowerCase())) return env['OPENBLAS_CORETYPE'];
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const flags = new Set((/^flags\s*:(.*)$/m.exec(info)?.[1] ?? '').trim().split(/\s+/));
+    if (['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) {
+      env['OPENBLAS_CORETYPE'] = 'SkylakeX';
+      return 'SkylakeX';
+    }
+  } catch {
+    // not Linux: leave OpenBLAS's own detection alone
+  }
+  return env['OPENBLAS_CORETYPE'];
+};
+
+let coreType: string | undefined;
+/** The OpenBLAS core type requested when the addon was loaded (undefined: OpenBLAS detects it). */
+export const blasCoreType = (): string | undefined => coreType;
+
+/** Load the addon, or say why it cannot be loaded. */
+export const loadAddon = (): { ok: true; addon: NativeAddon; path: string } | { ok: false; error: string } => {
+  const path = addonPath();
+  if (!existsSync(path)) return { ok: false, error: `the native addon is not built (${path} missing; run \`npm run build:native\`)` };
+  try {
+    coreType = chooseBlasCore();
+    const require = createRequire(import.meta.url);
+    const addon = require(path) as NativeAddon;
+    if (typeof addon.conv2d !== 'function') return { ok: false, error: `${path} does not export conv2d` };
+    return { ok: true, addon, path };
+  } catch (e) {
+    return { ok: false, error: `the native addon failed to load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+  }
+};

@@ -1,0 +1,256 @@
+/**
+ * Native element-wise, reduction, split and max-pool-gradient kernels for the cpu backend.
+ * These dominated a UNet training step once the convolutions were native (bench/README.md).
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from './addon.ts';
+import type { CpuBackend, Kernel, KernelArgs } from './kernels.ts';
+
+const f32 = (backend: CpuBackend, t: tf.TensorInfo): Float32Array => {
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
+};
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Collapse a broadcast of `aShape` with `bShape` into at most 4 dims with element strides
+ * for each side (0 where broadcast). Undefined when it needs more than 4 dims.
+ */
+export const broadcastGeometry = (aShape: readonly number[], bShape: readonly number[]): { geom: Int32Array; outShape: number[] } | undefined => {
+  const outShape = tf.backend_util.assertAndGetBroadcastShape([...aShape], [...bShape]);
+  const r = outShape.length;
+  const pad = (s: readonly number[]): number[] => [...new Array<number>(r - s.length).fill(1), ...s];
+  const a = pad(aShape), b = pad(bShape);
+  const groups: { n: number; aFull: boolean; bFull: boolean }[] = [];
+  for (let i = 0; i < r; i++) {
+    const n = outShape[i]!;
+    if (n === 1) continue;
+    const aFull = a[i] !== 1, bFull = b[i] !== 1;
+    const last = groups[groups.length - 1];
+    if (last && last.aFull === aFull && last.bFull === bFull) last.n *= n;
+    else groups.push({ n, aFull, bFull });
+  }
+  if (groups.length > 4) return undefined;
+  while (groups.length < 4) groups.unshift({ n: 1, aFull: false, bFull: false });
+  const geom = new Int32Array(12);
+  let sa = 1, sb = 1;
+  for (let i = 3; i >= 0; i--) {
+    const g = groups[i]!;
+    geom[i] = g.n;
+    geom[4 + i] = g.aFull ? sa : 0;
+    geom[8 + i] = g.bFull ? sb : 0;
+    if (g.aFull) sa *= g.n;
+    if (g.bFull) sb *= g.n;
+  }
+  return { geom, outShape };
+};
+
+const BINARY: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 };
+const UNARY: Record<string, number> = {
+  Relu: 0, Neg: 1, Square: 2, Sqrt: 3, Rsqrt: 4, Exp: 5, Log: 6, Abs: 7, Step: 8, LeakyRelu: 9,
+  Sigmoid: 10, Reciprocal: 11, Relu6: 12, Tanh: 13, Log1p: 14, Sign: 15,
+};
+const COMPARE: Record<string, number> = { Greater: 0, GreaterEqual: 1, Less: 2, LessEqual: 3, Equal: 4, NotEqual: 5 };
+const REDUCE: Record<string, number> = { Sum: 0, Mean: 1, Max: 2, Min: 3 };
+/** Below this many elements the JS kernels are as fast (no call or thread overhead). */
+const MIN_NATIVE = 2048;
+
+/** The element-wise kernels, each falling back to `fallback(name, args)` outside its cases. */
+export const makeElementwiseKernels = (
+  addon: NativeAddon,
+  fallback: (name: string, args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[],
+  alloc: (n: number) => Float32Array = (n) => new Float32Array(n),
+): Record<string, Kernel> => {
+  const kernels: Record<string, Kernel> = {};
+  for (const [name, op] of Object.entries(BINARY)) {
+    kernels[name] = (args) => {
+      const { a, b } = args.inputs;
+      if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(name, args);
+      const g = broadcastGeometry(a.shape, b.shape);
+      if (!g || size(g.outShape) < MIN_NATIVE) return fallback(name, args);
+      const out = alloc(size(g.outShape));
+      addon.binary(op, g.geom, f32(args.backend, a), f32(args.backend, b), out);
+      return args.backend.makeTensorInfo(g.outShape, 'float32', out);
+    };
+  }
+  for (const [name, op] of Object.entries(COMPARE)) {
+    kernels[name] = (args) => {
+      const { a, b } = args.inputs;
+      if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(name, args);
+      const g = broadcastGeometry(a.shape, b.shape);
+      if (!g || size(g.outShape) < MIN_NATIVE) return fallback(name, args);
+      const out = new Uint8Array(size(g.outShape));
+      addon.compare(op, g.geom, f32(args.backend, a), f32(args.backend, b), out);
+      return args.backend.makeTensorInfo(g.outShape, 'bool', out);
+    };
+  }
+  kernels['Select'] = (args) => {
+    const { condition, t, e } = args.inputs;
+    if (!condition || !t || !e || t.dtype !== 'float32' || e.dtype !== 'float32' || condition.dtype !== 'bool') return fallback('Select', args);
+    const n = size(t.shape);
+    const cv = args.backend.data.get(condition.dataId).values;
+    if (n < MIN_NATIVE || !(cv instanceof Uint8Array) || cv.length !== n || size(e.shape) !== n) return fallback('Select', args);
+    const out = alloc(n);
+    addon.select(cv, f32(args.backend, t), f32(args.backend, e), out);
+    return args.backend.makeTensorInfo([...t.shape], 'float32', out);
+  };
+  for (const [name, op] of Object.entries(UNARY)) {
+    kernels[name] = (args) => {
+      const { x } = args.inputs;
+      if (!x || x.dtype !== 'float32' || size(x.shape) < MIN_NATIVE) return fallback(name, args);
+      const dflt = name === 'LeakyRelu' ? 0.2 : 0;
+      const alpha = (args.attrs?.['alpha'] as number | undefined) ?? dflt;
+      const out = alloc(size(x.shape));
+      addon.unary(op, f32(args.backend, x), out, alpha);
+      return args.backend.makeTensorInfo([...x.shape], 'float32', out);
+    };
+  }
+  for (const [name, op] of Object.entries(REDUCE)) {
+    kernels[name] = (args) => {
+      const { x } = args.inputs;
+      if (!x || x.dtype !== 'float32' || size(x.shape) < MIN_NATIVE) return fallback(name, args);
+
+      const axisAttr = (args.attrs?.['axis'] ?? args.attrs?.['reductionIndices']) as number | number[] | undefined;
+      const axes = tf.util.parseAxisParam(axisAttr ?? [...x.shape.keys()], x.shape);
+      const reduced = new Set(axes);
+      // Dims of size 1 do not matter; the reduced dims left must form one contiguous block.
+      const kept = [...x.shape.keys()].filter((i) => x.shape[i]! > 1);
+      const flags = kept.map((i) => reduced.has(i));
+      const first = flags.indexOf(true), last = flags.lastIndexOf(true);
+      if (first >= 0 && flags.slice(first, last + 1).some((f) => !f)) return fallback(name, args);
+      let outer = 1, mid = 1, inner = 1;
+      kept.forEach((d, j) => {
+        const n = x.shape[d]!;
+        if (first < 0 || j < first) outer *= n;
+        else if (j <= last) mid *= n;
+        else inner *= n;
+      });
+      const keepDims = args.attrs?.['keepDims'] === true;
+      const outShape = keepDims ? x.shape.map((n, i) => (reduced.has(i) ? 1 : n)) : x.shape.filter((_, i) => !reduced.has(i));
+      const out = alloc(outer * inner);
+      addon.reduce(op, Int32Array.from([outer, mid, inner]), f32(args.backend, x), out);
+      return args.backend.makeTensorInfo(outShape, 'float32', out);
+    };
+  }
+  kernels['SplitV'] = (args) => {
+    const { x } = args.inputs;
+    if (!x || x.dtype !== 'float32') return fallback('SplitV', args);
+    const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, args.attrs?.['numOrSizeSplits'] as number | number[], axis);
+    const outer = size(x.shape.slice(0, axis));
+    const inner = size(x.shape.slice(axis + 1));
+    const rowLen = x.shape[axis]! * inner;
+    const src = f32(args.backend, x);
+    let offset = 0;
+    return sizes.map((s) => {
+      const len = s * inner;
+      const out = alloc(outer * len);
+      if (outer === 1) out.set(src.subarray(offset, offset + len));
+      else for (let o = 0; o < outer; o++) out.set(src.subarray(o * rowLen + offset, o * rowLen + offset + len), o * len);
+      offset += len;
+      const shape = [...x.shape];
+      shape[axis] = s;
+      return args.backend.makeTensorInfo(shape, 'float32', out);
+    });
+  };
+  const poolGeom = (xShape: number[], attrs: Record<string, unknown>): Int32Array | undefined => {
+    const info = tf.backend_util.computePool2DInfo(
+      xShape as [number, number, number, number],
+      attrs['filterSize'] as [number, number] | number,
+      attrs['strides'] as [number, number] | number,
+      1,
+      attrs['pad'] as 'valid' | 'same' | number,
+      attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    );
+    const p = info.padInfo;
+    if (p.top !== 0 || p.left !== 0 || p.bottom !== 0 || p.right !== 0) return undefined;
+    return Int32Array.from([
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.outHeight, info.outWidth,
+    ]);
+  };
+  kernels['AvgPool'] = (args) => {
+    const { x } = args.inputs;
+    if (!x || x.dtype !== 'float32' || x.shape.length !== 4) return fallback('AvgPool', args);
+    const geom = poolGeom(x.shape, args.attrs ?? {});
+    if (!geom) return fallback('AvgPool', args);
+    const outShape = [geom[0]!, geom[8]!, geom[9]!, geom[3]!];
+    const out = alloc(size(outShape));
+    addon.avgPool(geom, f32(args.backend, x), out);
+    return args.backend.makeTensorInfo(outShape, 'float32', out);
+  };
+  kernels['AvgPoolGrad'] = (args) => {
+    const { dy, input } = args.inputs;
+    if (!dy || !input || dy.dtype !== 'float32' || input.shape.length !== 4) return fallback('AvgPoolGrad', args);
+    const geom = poolGeom(input.shape, args.attrs ?? {});
+    if (!geom) return fallback('AvgPoolGrad', args);
+    const out = alloc(size(input.shape));
+    addon.avgPoolGrad(geom, f32(args.backend, dy), out);
+    return args.backend.makeTensorInfo([...input.shape], 'float32', out);
+  };
+  kernels['LogicalNot'] = (args) => {
+    const { x } = args.inputs;
+    const v = x ? args.backend.data.get(x.dataId).values : undefined;
+    if (!x || x.dtype !== 'bool' || !(v instanceof Uint8Array) || v.length < MIN_NATIVE) return fallback('LogicalNot', args);
+    const out = new Uint8Array(v.length);
+    addon.logicalNot(v, out);
+    return args.backend.makeTensorInfo([...x.shape], 'bool', out);
+  };
+  kernels['MaxPool'] = (args) => {
+    const { x } = args.inputs;
+    const attrs = args.attrs ?? {};
+    if (!x || x.dtype !== 'float32' || x.shape.length !== 4 || size(x.shape) < MIN_NATIVE) return fallback('MaxPool', args);
+    const info = tf.backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      attrs['filterSize'] as [number, number] | number,
+      attrs['strides'] as [number, number] | number,
+      1,
+      attrs['pad'] as 'valid' | 'same' | number,
+      attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    );
+    const geom = Int32Array.from([
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth,
+    ]);
+    const out = alloc(size(info.outShape));
+    addon.maxPool(geom, f32(args.backend, x), out);
+    return args.backend.makeTensorInfo([...info.outShape], 'float32', out);
+  };
+  kernels['Concat'] = (args) => {
+    const inputs = Object.values(args.inputs).filter((t): t is tf.TensorInfo => t !== undefined);
+    const first = inputs[0];
+    if (!first || inputs.some((t) => t.dtype !== 'float32' || t.shape.length !== first.shape.length)) return fallback('Concat', args);
+    const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number, first.shape)[0]!;
+    const outer = size(first.shape.slice(0, axis));
+    const outShape = [...first.shape];
+    outShape[axis] = inputs.reduce((a, t) => a + t.shape[axis]!, 0);
+    const ok = inputs.every((t) => t.shape.every((n, i) => i === axis || n === first.shape[i]));
+    if (!ok || size(outShape) < MIN_NATIVE || outer < 1) return fallback('Concat', args);
+    const out = alloc(size(outShape));
+    addon.concat(outer, inputs.map((t) => f32(args.backend, t)), out);
+    return args.backend.makeTensorInfo(outShape, 'float32', out);
+  };
+  kernels['MaxPoolGrad'] = (args) => {
+    const { dy, input } = args.inputs;
+    const attrs = args.attrs ?? {};
+    if (!dy || !input || dy.dtype !== 'float32' || input.dtype !== 'float32') return fallback('MaxPoolGrad', args);
+    const info = tf.backend_util.computePool2DInfo(
+      input.shape as [number, number, number, number],
+      attrs['filterSize'] as [number, number] | number,
+      attrs['strides'] as [number, number] | number,
+      1,
+      attrs['pad'] as 'valid' | 'same' | number,
+      attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
+    );
+    const geom = Int32Array.from([
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth,
+    ]);
+    const out = alloc(size(input.shape));
+    addon.maxPoolGrad(geom, f32(args.backend, dy), f32(args.backend, input), out);
+    return args.backend.makeTensorInfo([...input.shape], 'float32', out);
+  };
+  return kernels;
+};

@@ -1,0 +1,254 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { disableNative, enableNative, nativeStatus } from '../../../src/backend/native/index.ts';
+import { loadAddon } from '../../../src/backend/native/addon.ts';
+import { broadcastGeometry } from '../../../src/backend/native/elementwise.ts';
+import { registerGradientFixes } from '../../../src/backend/gradients/index.ts';
+
+const built = loadAddon();
+const skip = built.ok ? false : `native addon not built (${built.error}); run \`npm run build:native\``;
+
+let seed = 100;
+const rand = (shape: number[], lo = -1, hi = 1): tf.Tensor => tf.randomUniform(shape, lo, hi, 'float32', seed++);
+
+/** Run `f` on the pure-JS cpu kernels and on the native ones; every output must agree to 1e-4 relative. */
+const agree = async (what: string, f: () => tf.Tensor | tf.Tensor[]): Promise<void> => {
+  await tf.setBackend('cpu');
+  disableNative();
+  const ref = tf.tidy(() => ([] as tf.Tensor[]).concat(f()));
+  const r = await enableNative({ threads: 2 });
+  assert.ok(r.ok, 'enableNative');
+  const before = tf.memory().numTensors;
+  const got = tf.tidy(() => ([] as tf.Tensor[]).concat(f()));
+  assert.equal(got.length, ref.length, `${what}: output count`);
+  got.forEach((g, i) => {
+    const e = ref[i]!;
+    assert.deepEqual(g.shape, e.shape, `${what}[${i}]: shape`);
+    const ev = e.dataSync(), gv = g.dataSync();
+    let scale = 1, err = 0;
+    for (let j = 0; j < ev.length; j++) {
+      scale = Math.max(scale, Math.abs(ev[j]!));
+      const d = Math.abs(ev[j]! - gv[j]!);
+      if (!(d <= err)) err = Number.isNaN(d) ? Infinity : d;
+    }
+    assert.ok(err <= 1e-4 * scale, `${what}[${i}]: max abs error ${err} vs scale ${scale}`);
+  });
+  tf.dispose(got);
+  assert.equal(tf.memory().numTensors, before, `${what}: leaked tensors`);
+  tf.dispose(ref);
+};
+
+test('native conv2d forward matches the cpu kernel on several shapes, strides, paddings, dilations', { skip }, async () => {
+  const cases: [number[], number[], [number, number] | number, 'same' | 'valid' | number, number][] = [
+    [[2, 9, 11, 5], [3, 3, 5, 7], 1, 'same', 1],
+    [[2, 9, 11, 5], [3, 3, 5, 7], 2, 'valid', 1],
+    [[1, 8, 8, 3], [1, 1, 3, 4], 1, 'valid', 1],
+    [[2, 10, 7, 4], [5, 5, 4, 6], [2, 1], 2, 1],
+    [[1, 12, 12, 3], [3, 3, 3, 5], 1, 'same', 2],
+    [[3, 7, 7, 2], [4, 4, 2, 3], 2, 'same', 1],
+  ];
+  for (const [xs, ws, s, p, d] of cases) {
+    const x = rand(xs) as tf.Tensor4D, w = rand(ws) as tf.Tensor4D;
+    await agree(`conv2d ${xs} ${ws} s${s} p${p} d${d}`, () => tf.conv2d(x, w, s, p, 'NHWC', d));
+    tf.dispose([x, w]);
+  }
+});
+
+test('native conv2d input and filter gradients match the cpu kernels', { skip }, async () => {
+  const cases: [number[], number[], [number, number] | number, 'same' | 'valid' | number][] = [
+    [[2, 8, 9, 4], [3, 3, 4, 5], 1, 'same'],
+    [[2, 9, 9, 3], [3, 3, 3, 4], 2, 'same'],
+    [[1, 8, 8, 6], [1, 1, 6, 3], 1, 'valid'],
+    [[2, 7, 8, 2], [4, 4, 2, 3], [2, 1], 1],
+  ];
+  for (const [xs, ws, s, p] of cases) {
+    const x = rand(xs) as tf.Tensor4D, w = rand(ws) as tf.Tensor4D;
+    const probe = tf.tidy(() => rand(tf.conv2d(x, w, s, p).shape));
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, p), probe)));
+    await agree(`conv2d grads ${xs} ${ws} s${s} p${p}`, () => g([x, w]));
+    tf.dispose([x, w, probe]);
+  }
+});
+
+test('native conv2dTranspose (Conv2DBackpropInput) matches, stride 2', { skip }, async () => {
+  const x = rand([2, 5, 6, 4]) as tf.Tensor4D, w = rand([3, 3, 3, 4]) as tf.Tensor4D;
+  await agree('conv2dTranspose same', () => tf.conv2dTranspose(x, w, [2, 10, 12, 3], 2, 'same'));
+  await agree('conv2dTranspose valid', () => tf.conv2dTranspose(x, w, [2, 11, 13, 3], 2, 'valid'));
+  tf.dispose([x, w]);
+});
+
+test('native fused conv2d (bias + each activation) matches', { skip }, async () => {
+  const x = rand([2, 6, 6, 3]) as tf.Tensor4D, w = rand([3, 3, 3, 4]) as tf.Tensor4D, b = rand([4]) as tf.Tensor1D;
+  const alpha = rand([4], 0.1, 0.3);
+  for (const activation of ['linear', 'relu', 'leakyrelu', 'relu6', 'sigmoid', 'elu', 'prelu'] as const) {
+    await agree(`fused conv2d ${activation}`, () =>
+      tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: b, activation, preluActivationWeights: alpha, leakyreluAlpha: 0.1 }));
+  }
+  tf.dispose([x, w, b, alpha]);
+});
+
+test('native matMul, batched and broadcast matMul, fused matMul match', { skip }, async () => {
+  const a = rand([5, 7]) as tf.Tensor2D, b = rand([7, 3]) as tf.Tensor2D;
+  await agree('matMul', () => tf.matMul(a, b));
+  await agree('matMul tA tB', () => tf.matMul(tf.transpose(a), tf.transpose(b), true, true));
+  const a3 = rand([4, 5, 7]), b3 = rand([4, 7, 3]), b1 = rand([1, 7, 3]);
+  await agree('batched', () => tf.matMul(a3, b3));
+  await agree('broadcast b', () => tf.matMul(a3, b1));
+  await agree('broadcast a', () => tf.matMul(b1, a3, true, true));
+  const bias = rand([3]);
+  await agree('fused matMul relu', () => tf.fused.matMul({ a, b, bias, activation: 'relu' }));
+  await agree('fused matMul gradient', () => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.fused.matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias, activation: 'relu' })))([a, b]));
+  tf.dispose([a, b, a3, b3, b1, bias]);
+});
+
+test('broadcastGeometry collapses shapes into at most four strided dims', () => {
+  const g = broadcastGeometry([8, 4, 4, 3], [3]);
+  assert.ok(g);
+  assert.deepEqual([...g.geom], [1, 1, 128, 3, 0, 0, 3, 1, 0, 0, 0, 1]);
+  assert.deepEqual(g.outShape, [8, 4, 4, 3]);
+  const h = broadcastGeometry([2, 1, 5], [3, 1]);
+  assert.ok(h);
+  assert.deepEqual([...h.geom], [1, 2, 3, 5, 0, 5, 0, 1, 0, 0, 1, 0]);
+  assert.equal(broadcastGeometry([2, 1, 2, 1, 2], [1, 2, 1, 2, 1]), undefined);
+});
+
+test('native element-wise binary ops match with same shapes, trailing, inner and scalar broadcasts', { skip }, async () => {
+  const shapes: [number[], number[]][] = [
+    [[4, 8, 8, 16], [4, 8, 8, 16]],
+    [[4, 8, 8, 16], [16]],
+    [[1, 1, 1, 16], [4, 8, 8, 16]],
+    [[4, 8, 8, 16], [4, 1, 1, 16]],
+    [[4, 8, 8, 16], []],
+    [[3, 1, 40, 1], [5, 1, 30]],
+  ];
+  const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+    ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div],
+    ['maximum', tf.maximum], ['minimum', tf.minimum], ['squaredDifference', tf.squaredDifference],
+  ];
+  for (const [sa, sb] of shapes) {
+    const a = rand(sa), b = rand(sb, 0.5, 2);
+    for (const [name, op] of ops) await agree(`${name} ${sa} ${sb}`, () => op(a, b));
+    tf.dispose([a, b]);
+  }
+});
+
+test('native comparisons, select and the leaky-ReLU double backprop (R1) match', { skip }, async () => {
+  const a = rand([4, 8, 8, 16]), b = rand([16]);
+  const same = tf.tidy(() => tf.where(tf.greater(a, 0.5), a, tf.zerosLike(a))); // equal elements for == / !=
+  const ops: [string, (p: tf.Tensor, q: tf.Tensor) => tf.Tensor][] = [
+    ['greater', tf.greater], ['greaterEqual', tf.greaterEqual], ['less', tf.less], ['lessEqual', tf.lessEqual],
+    ['equal', tf.equal], ['notEqual', tf.notEqual],
+  ];
+  for (const [name, op] of ops) {
+    await agree(`${name} broadcast`, () => tf.cast(op(a, b), 'float32'));
+    await agree(`${name} same shape`, () => tf.cast(op(a, same), 'float32'));
+    await agree(`${name} scalar`, () => tf.cast(op(a, tf.scalar(0)), 'float32'));
+  }
+  await agree('logicalNot', () => tf.cast(tf.logicalNot(tf.greater(a, b)), 'float32'));
+  for (const [f, s, p] of [[2, 2, 'valid'], [3, 2, 'valid'], [3, 1, 'same']] as const) {
+    await agree(`avgPool f${f} s${s} ${p}`, () => tf.avgPool(a as tf.Tensor4D, f, s, p));
+    await agree(`avgPool grad f${f} s${s} ${p}`, () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(t as tf.Tensor4D, f, s, p), 1.5)))(a));
+  }
+  await agree('select', () => tf.where(tf.greater(a, 0), a, tf.mul(a, 0.2)));
+  const w = rand([3, 3, 16, 8], -0.3, 0.3) as tf.Tensor4D;
+  registerGradientFixes(); // Greater/Less gradients for the second-order pass
+  await agree('R1 penalty gradient through conv + leaky ReLU + avg pool', () =>
+    tf.grad((wt: tf.Tensor) => {
+      const gx = tf.grad((x: tf.Tensor) => tf.sum(tf.avgPool(tf.leakyRelu(tf.conv2d(x as tf.Tensor4D, wt as tf.Tensor4D, 1, 'same'), 0.2), 2, 2, 'valid')))(a);
+      return tf.sum(tf.square(gx));
+    })(w));
+  tf.dispose([a, b, same, w]);
+});
+
+test('native unary ops match', { skip }, async () => {
+  const x = rand([4, 8, 8, 16], -3, 3), pos = rand([4, 8, 8, 16], 0.1, 3);
+  const ops: [string, (t: tf.Tensor) => tf.Tensor, tf.Tensor][] = [
+    ['relu', tf.relu, x], ['neg', tf.neg, x], ['square', tf.square, x], ['sqrt', tf.sqrt, pos], ['rsqrt', tf.rsqrt, pos],
+    ['exp', tf.exp, x], ['log', tf.log, pos], ['abs', tf.abs, x], ['step', (t) => tf.step(t, 0.3), x],
+    ['leakyRelu', (t) => tf.leakyRelu(t, 0.2), x], ['sigmoid', tf.sigmoid, x], ['reciprocal', tf.reciprocal, pos],
+    ['relu6', (t) => tf.relu6(tf.mul(t, 3)), x], ['tanh', tf.tanh, x], ['log1p', tf.log1p, pos], ['sign', tf.sign, x],
+  ];
+  for (const [name, op, input] of ops) await agree(name, () => op(input));
+  tf.dispose([x, pos]);
+});
+
+test('native reductions (sum, mean, max, min) over leading, middle, trailing and all axes match', { skip }, async () => {
+  const x = rand([4, 8, 8, 16]);
+  const axes: (number[] | undefined)[] = [[0, 1, 2], [1, 2], [3], [-1], undefined, [0, 2], [0]];
+  for (const ax of axes) {
+    for (const keep of [false, true]) {
+      await agree(`sum ${ax} ${keep}`, () => tf.sum(x, ax, keep));
+      await agree(`mean ${ax} ${keep}`, () => tf.mean(x, ax, keep));
+      await agree(`max ${ax} ${keep}`, () => tf.max(x, ax, keep));
+      await agree(`min ${ax} ${keep}`, () => tf.min(x, ax, keep));
+    }
+  }
+  const big = rand([1, 20000, 3]);
+  await agree('sum of a long middle axis (threads split it)', () => tf.sum(big, 1));
+  tf.dispose([x, big]);
+});
+
+test('native split, concat, max pool and its gradient (ties included) match', { skip }, async () => {
+  const x = rand([4, 8, 8, 16]);
+  await agree('split last axis', () => tf.split(x, [5, 11], 3));
+  await agree('split first axis', () => tf.split(x, 2, 0));
+  const y = rand([4, 8, 8, 5]);
+  await agree('concat last axis', () => tf.concat([x, y, x], 3));
+  await agree('concat axis 1', () => tf.concat([x, x], 1));
+  await agree('concat axis 0', () => tf.concat([x, x], 0));
+  for (const [f, s, p] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {
+    await agree(`maxPool f${f} s${s} ${p}`, () => tf.maxPool(x as tf.Tensor4D, f, s, p));
+  }
+  tf.dispose(y);
+  const relu = tf.relu(x); // many zeros: ties inside pooling windows
+  for (const [f, s, p] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same']] as const) {
+    await agree(`maxPool grad f${f} s${s} ${p}`, () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, f, s, p), 1.5)))(relu));
+  }
+  tf.dispose([x, relu]);
+});
+
+test('a small conv/BN/ReLU/pool/upsample training loss and its gradients match end to end', { skip }, async () => {
+  const x = rand([2, 16, 16, 3]) as tf.Tensor4D;
+  const w1 = rand([3, 3, 3, 24], -0.5, 0.5), w2 = rand([3, 3, 24, 24], -0.2, 0.2), w3 = rand([1, 1, 48, 1], -0.2, 0.2);
+  const gamma = rand([24], 0.5, 1.5), beta = rand([24]);
+  const net = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, g: tf.Tensor, o: tf.Tensor): tf.Scalar => {
+    const h = tf.conv2d(x, a as tf.Tensor4D, 1, 'same');
+    const { mean, variance } = tf.moments(h, [0, 1, 2]);
+    const n = tf.relu(tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5))), g), o)) as tf.Tensor4D;
+    const d = tf.relu(tf.conv2d(tf.maxPool(n, 2, 2, 'valid'), b as tf.Tensor4D, 1, 'same'));
+    const u = tf.image.resizeBilinear(d as tf.Tensor4D, [16, 16], true);
+    const y = tf.conv2d(tf.concat([n, u], 3), c as tf.Tensor4D, 1, 'valid');
+    return tf.mean(tf.square(y));
+  };
+  await agree('loss and gradients', () => {
+    const { value, grads } = tf.valueAndGrads(net)([w1, w2, w3, gamma, beta]);
+    return [value, ...grads];
+  });
+  tf.dispose([x, w1, w2, w3, gamma, beta]);
+});
+
+test('enableNative reports threads and kernels; disableNative restores the JS kernels', { skip }, async () => {
+  const r = await enableNative({ threads: 1 });
+  assert.ok(r.ok);
+  assert.match(r.detail, /1 thread/);
+  assert.ok(nativeStatus().kernels.includes('Conv2DBackpropFilter'));
+  const nativeConv = tf.getKernel('Conv2D', 'cpu').kernelFunc;
+  disableNative();
+  assert.equal(nativeStatus().enabled, false);
+  assert.notEqual(tf.getKernel('Conv2D', 'cpu').kernelFunc, nativeConv);
+  await enableNative({ threads: 2 });
+});
+
+test('without a built addon, loading says so and names the build command (the wasm fallback path)', () => {
+  const prev = process.env['GAN_SEGMENTER_NATIVE_ADDON'];
+  process.env['GAN_SEGMENTER_NATIVE_ADDON'] = '/nonexistent/gan_segmenter_native.node';
+  try {
+    const r = loadAddon();
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.error, /not built .*npm run build:native/);
+  } finally {
+    if (prev === undefined) delete process.env['GAN_SEGMENTER_NATIVE_ADDON'];
+    else process.env['GAN_SEGMENTER_NATIVE_ADDON'] = prev;
+  }
+});

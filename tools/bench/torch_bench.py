@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""PyTorch side of `npm run bench`: the same workloads as bench/models.ts, timed the same way.
+
+Usage: /usr/bin/python3 tools/bench/torch_bench.py --workload unet64 [--warmup 2] [--steps 5] [--threads 2]
+Prints one JSON object on the last line: {"workload", "ms", "cpuMs" (process CPU time, all threads), "times", "maxRssMB", "info"}.
+Needs Debian's python3-torch (PyTorch 1.13, CPU).
+"""
+import argparse
+import json
+import resource
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def double_conv(cin, cout, mid=None):
+    mid = mid or cout
+    return nn.Sequential(
+        nn.Conv2d(cin, mid, 3, padding=1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(inplace=True),
+        nn.Conv2d(mid, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class Up(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
+        self.conv = double_conv(cin, cout, cin // 2)
+
+    def forward(self, x, skip):
+        return self.conv(torch.cat([skip, self.up(x)], dim=1))
+
+
+class UNet(nn.Module):
+    """milesial/Pytorch-UNet with bilinear upsampling (factor 2), base width `b`."""
+
+    def __init__(self, b=44, cin=3, cout=1):
+        super().__init__()
+        f = 2
+        self.inc = double_conv(cin, b)
+        self.downs = nn.ModuleList([
+            nn.Sequential(nn.MaxPool2d(2), double_conv(i, o))
+            for i, o in [(b, 2 * b), (2 * b, 4 * b), (4 * b, 8 * b), (8 * b, 16 * b // f)]])
+        self.ups = nn.ModuleList([
+            Up(16 * b // f + 8 * b, 8 * b // f), Up(8 * b // f + 4 * b, 4 * b // f),
+            Up(4 * b // f + 2 * b, 2 * b // f), Up(2 * b // f + b, b)])
+        self.outc = nn.Conv2d(b, cout, 1)
+
+    def forward(self, x):
+        xs = [self.inc(x)]
+        for d in self.downs:
+            xs.append(d(xs[-1]))
+        h = xs.pop()
+        for u in self.ups:
+            h = u(h, xs.pop())
+        return self.outc(h)
+
+
+# ------------------------------------------------------------------ StyleGAN2-like
+
+class ModConv(nn.Module):
+    """Modulated conv, non-fused form: x * s, conv, then demodulate per sample/out channel."""
+
+    def __init__(self, cin, cout, k, wdim, demod=True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin, k, k))
+        self.affine = nn.Linear(wdim, cin)
+        nn.init.ones_(self.affine.bias)
+        self.scale = 1 / (cin * k * k) ** 0.5
+        self.demod, self.pad = demod, k // 2
+
+    def forward(self, x, w):
+        s = self.affine(w)  # [N, cin]
+        wt = self.weight * self.scale
+        y = F.conv2d(x * s[:, :, None, None], wt, padding=self.pad)
+        if self.demod:
+            d = torch.rsqrt((s * s) @ (wt * wt).sum(dim=(2, 3)).t() + 1e-8)  # [N, cout]
+            y = y * d[:, :, None, None]
+        return y
+
+
+class Generator(nn.Module):
+    def __init__(self, res=64, zdim=128, ch=(256, 256, 128, 64, 32), nmap=4):
+        super().__init__()
+        layers = []
+        for _ in range(nmap):
+            layers += [nn.Linear(zdim, zdim), nn.LeakyReLU(0.2)]
+        self.mapping = nn.Sequential(*layers)
+        self.const = nn.Parameter(torch.randn(1, ch[0], 4, 4))
+        self.convs = nn.ModuleList()
+        self.biases = nn.ParameterList()
+        self.torgb = nn.ModuleList()
+        cin = ch[0]
+        self.conv0 = ModConv(cin, ch[0], 3, zdim)
+        self.bias0 = nn.Parameter(torch.zeros(ch[0]))
+        self.rgb0 = ModConv(ch[0], 3, 1, zdim, demod=False)
+        for c in ch[1:]:
+            self.convs.append(nn.ModuleList([ModConv(cin, c, 3, zdim), ModConv(c, c, 3, zdim)]))
+            self.biases.append(nn.Parameter(torch.zeros(2, c)))
+            self.torgb.append(ModConv(c, 3, 1, zdim, demod=False))
+            cin = c
+
+    def forward(self, z):
+        w = self.mapping(z)
+        x = self.const.expand(z.shape[0], -1, -1, -1)
+        x = F.leaky_relu(self.conv0(x, w) + self.bias0[None, :, None, None], 0.2)
+        rgb = self.rgb0(x, w)
+        for (c1, c2), b, trgb in zip(self.convs, self.biases, self.torgb):
+            x = F.interpolate(x, scale_factor=2, mode="nearest")
+            x = F.leaky_relu(c1(x, w) + b[0][None, :, None, None], 0.2)
+            x = F.leaky_relu(c2(x, w) + b[1][None, :, None, None], 0.2)
+            rgb = F.interpolate(rgb, scale_factor=2, mode="nearest") + trgb(x, w)
+        return rgb
+
+
+class Discriminator(nn.Module):
+    def __init__(self, ch=(32, 64, 128, 256, 256)):
+        super().__init__()
+        self.frgb = nn.Conv2d(3, ch[0], 1)
+        self.blocks = nn.ModuleList([
+            nn.ModuleList([nn.Conv2d(a, a, 3, padding=1), nn.Conv2d(a, b, 3, padding=1), nn.Conv2d(a, b, 1, bias=False)])
+            for a, b in zip(ch[:-1], ch[1:])])
+        self.fc = nn.Linear(ch[-1] * 4 * 4, ch[-1])
+        self.out = nn.Linear(ch[-1], 1)
+
+    def forward(self, x):
+        x = F.leaky_relu(self.frgb(x), 0.2)
+        for c1, c2, skip in self.blocks:
+            h = F.leaky_relu(c1(x), 0.2)
+            h = F.avg_pool2d(F.leaky_relu(c2(h), 0.2), 2)
+            x = (h + skip(F.avg_pool2d(x, 2))) * (0.5 ** 0.5)
+        x = F.leaky_relu(self.fc(x.flatten(1)), 0.2)
+        return self.out(x)
+
+
+def make(workload):
+    torch.manual_seed(0)
+    if workload == "conv3x3":
+        x = torch.randn(8, 64, 64, 64, requires_grad=True)
+        w = torch.randn(64, 64, 3, 3, requires_grad=True)
+        dy = torch.randn(8, 64, 64, 64)
+
+        def step():
+            x.grad = w.grad = None
+            F.conv2d(x, w, padding=1).backward(dy)
+        return step, {}
+    if workload in ("conv3x3-tiny",):
+        x = torch.randn(1, 16, 16, 16, requires_grad=True)
+        w = torch.randn(16, 16, 3, 3, requires_grad=True)
+        dy = torch.randn(1, 16, 16, 16)
+
+        def step():
+            x.grad = w.grad = None
+            F.conv2d(x, w, padding=1).backward(dy)
+        return step, {}
+    if workload.startswith("unet"):
+        size = int(workload[4:])
+        net = UNet()
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        x = torch.randn(8, 3, size, size)
+        y = (torch.rand(8, 1, size, size) > 0.5).float()
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = F.binary_cross_entropy_with_logits(net(x), y)
+            loss.backward()
+            opt.step()
+        return step, {"params": sum(p.numel() for p in net.parameters())}
+    if workload == "sample64":
+        g = Generator()
+        z = torch.randn(16, 128)
+
+        def step():
+            with torch.no_grad():
+                g(z)
+        return step, {"params": sum(p.numel() for p in g.parameters())}
+    if workload == "stylegan64":
+        g, d = Generator(), Discriminator()
+        og = torch.optim.Adam(g.parameters(), lr=2e-3, betas=(0, 0.99))
+        od = torch.optim.Adam(d.parameters(), lr=2e-3, betas=(0, 0.99))
+        real = torch.randn(8, 3, 64, 64)
+
+        def step():
+            z = torch.randn(8, 128)
+            # D step: logistic loss + R1 on reals (gamma 10).
+            od.zero_grad(set_to_none=True)
+            r = real.detach().requires_grad_(True)
+            real_out = d(r)
+            fake_out = d(g(z).detach())
+            (grad,) = torch.autograd.grad(real_out.sum(), r, create_graph=True)
+            r1 = grad.pow(2).sum(dim=(1, 2, 3)).mean()
+            loss_d = F.softplus(fake_out).mean() + F.softplus(-real_out).mean() + 5.0 * r1
+            loss_d.backward()
+            od.step()
+            # G step: non-saturating loss.
+            og.zero_grad(set_to_none=True)
+            loss_g = F.softplus(-d(g(z))).mean()
+            loss_g.backward()
+            og.step()
+        return step, {"params": sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters())}
+    raise SystemExit(f"torch_bench: unknown workload {workload}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workload", required=True)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    step, info = make(a.workload)
+    for _ in range(a.warmup):
+        step()
+    times, cpu = [], []
+    for _ in range(a.steps):
+        t, c = time.perf_counter(), time.process_time()
+        step()
+        times.append((time.perf_counter() - t) * 1e3)
+        cpu.append((time.process_time() - c) * 1e3)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    info.update({"torch": torch.__version__, "threads": torch.get_num_threads()})
+    print(json.dumps({"workload": a.workload, "ms": statistics.median(times), "cpuMs": statistics.median(cpu), "times": times, "maxRssMB": rss, "info": info}))
+
+
+if __name__ == "__main__":
+    main()
