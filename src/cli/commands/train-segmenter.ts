@@ -1,0 +1,251 @@
+/**
+ * `gan-segmenter train-segmenter`: train a UNet on (image, mask) pairs (the
+ * synthetic `shapes` benchmark or an image/mask folder pair), validating on a
+ * labelled set with a paper's metrics protocol; best and last checkpoints;
+ * `--resume <run folder>`.
+ *
+ * @module
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendName } from '../../backend/init.ts';
+import { PositiveInt, Resolution } from '../../core/codec.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { Rng } from '../../core/rng.ts';
+import { shapesDataset } from '../../data/shapes.ts';
+import { centerCrop, channel, resize, toRgb, type Raster } from '../../io/image.ts';
+import { readImage } from '../../io/image-file.ts';
+import { writeSafetensors } from '../../io/safetensors-file.ts';
+import { evaluate } from '../../metrics/evaluate.ts';
+import { PROTOCOLS, type ProtocolName } from '../../metrics/protocols.ts';
+import { createUNet, milesialUNetConfig, UNetConfig, UNetEnsemble, type UNet } from '../../models/unet/index.ts';
+import { loadCheckpoint, restoreVariables } from '../../train/checkpoint.ts';
+import { epochBatchIndices } from '../../train/gan.ts';
+import { namedVariables } from '../../train/loop.ts';
+import { seed000SegmenterDefaults, SegmenterTrainConfig, trainSegmenter, type PairBatches } from '../../train/segmenter.ts';
+import type { Command } from '../command.ts';
+import { deepMerge, loadConfig } from '../config.ts';
+import { abortOnSigint, BackendChoice, parseTrainArgs, progressReporter, resumeBaseConfig } from './train-gan.ts';
+
+/** Where (image, mask) pairs come from. */
+export const PairDataSpec = t.union([
+  /** `count` synthetic `shapes` pairs drawn from `seed`. */
+  t.type({ kind: t.literal('shapes'), count: PositiveInt, seed: t.union([t.number, t.string]) }),
+  /** Images and masks with the same file stem in two folders (e.g. weizmann-horse/images, /masks). */
+  t.type({ kind: t.literal('folder'), images: t.string, masks: t.string }),
+]);
+/** Where (image, mask) pairs come from. */
+export type PairDataSpec = t.TypeOf<typeof PairDataSpec>;
+
+/** The `train-segmenter` config file. */
+export const TrainSegmenterCliConfig = t.type({
+  /** Output folder. */
+  out: t.string,
+  /** Backend. Default `auto`. */
+  backend: BackendChoice,
+  /** Side length images and masks are resized to. */
+  resolution: Resolution,
+  /** UNet architecture. Default: milesial's with width 16, depth 3. */
+  model: UNetConfig,
+  /** Ensemble size: members train one after another (own seeds, `out/member-i/`) and their probabilities are averaged. Seed 000: 1. */
+  ensemble: PositiveInt,
+  /** Training pairs. */
+  data: PairDataSpec,
+  /** Labelled validation set (real masks are used only here), or null for none. */
+  validation: t.union([PairDataSpec, t.null]),
+  /** Metrics protocol of the validation report. Default `melas-kyriazi` (seed 000). */
+  protocol: t.keyof(Object.fromEntries(PROTOCOLS.map((p) => [p, null])) as Record<ProtocolName, null>),
+  /** Training settings (seed 000 defaults). */
+  train: SegmenterTrainConfig,
+});
+/** The `train-segmenter` config file. */
+export type TrainSegmenterCliConfig = t.TypeOf<typeof TrainSegmenterCliConfig>;
+
+/** Defaults every `train-segmenter` config is merged over. */
+export const trainSegmenterCliDefaults = {
+  out: 'runs/train-segmenter',
+  backend: 'auto',
+  resolution: 32,
+  model: { ...milesialUNetConfig, width: 16, depth: 3 },
+  ensemble: 1,
+  data: { kind: 'shapes', count: 2000, seed: 'shapes-train' },
+  validation: { kind: 'shapes', count: 200, seed: 'shapes-val' },
+  protocol: 'melas-kyriazi',
+  train: { ...seed000SegmenterDefaults, steps: 1000, validateEvery: 250, checkpointEvery: 250 },
+};
+
+/** Pairs in memory: images [N,R,R,3] in [-1,1], masks [N,R,R,1] in [0,1]. */
+export interface PairTensors {
+  /** Images. */
+  readonly images: tf.Tensor4D;
+  /** Masks. */
+  readonly masks: tf.Tensor4D;
+}
+
+const IMAGE_EXT = /\.(png|jpe?g)$/i;
+const square = (img: Raster, size: number): Raster => resize(centerCrop(img), size, size, 'area');
+
+/**
+ * Load pairs into memory at `size`×`size`.
+ *
+ * @example
+ * ```ts
+ * const val = await loadPairs({ kind: 'folder', images: 'horse/images', masks: 'horse/masks' }, 64);
+ * ```
+ */
+export const loadPairs = async (spec: PairDataSpec, size: number): Promise<PairTensors> => {
+  const imgs: Raster[] = [], masks: Raster[] = [];
+  if (spec.kind === 'shapes') {
+    const ds = shapesDataset(new Rng(spec.seed), spec.count, { size });
+    for (let i = 0; i < ds.length; i++) {
+      const s = await ds.get(i);
+      imgs.push(s.image);
+      masks.push(s.mask);
+    }
+  } else {
+    let files: string[];
+    try {
+      files = fs.readdirSync(spec.images).filter((f) => IMAGE_EXT.test(f)).sort();
+    } catch (e) {
+      throw new ConfigError('train-segmenter', [{ path: 'images', expected: 'a readable folder of images', given: `${JSON.stringify(spec.images)} (${(e as Error).message})` }]);
+    }
+    const maskFiles = new Map(fs.readdirSync(spec.masks).filter((f) => IMAGE_EXT.test(f)).map((f) => [f.replace(IMAGE_EXT, ''), f]));
+    const missing = files.filter((f) => !maskFiles.has(f.replace(IMAGE_EXT, '')));
+    if (missing.length > 0) throw new ConfigError('train-segmenter', [{ path: 'masks', expected: 'a mask with the same stem for every image', given: `none for ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3})` : ''}` }]);
+    for (const f of files) {
+      imgs.push(square(toRgb(readImage(path.join(spec.images, f))), size));
+      masks.push(square(channel(readImage(path.join(spec.masks, maskFiles.get(f.replace(IMAGE_EXT, ''))!)), 0), size));
+    }
+  }
+  const n = imgs.length;
+  const id = new Float32Array(n * size * size * 3), md = new Float32Array(n * size * size);
+  imgs.forEach((r, i) => id.set(r.data, i * size * size * 3));
+  masks.forEach((r, i) => md.set(r.data, i * size * size));
+  return {
+    images: tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(id, [n, size, size, 3]), 2), 1)),
+    masks: tf.tensor4d(md, [n, size, size, 1]),
+  };
+};
+
+/**
+ * Pairs per step in seeded epochs (a pure function of the step).
+ *
+ * @example
+ * ```ts
+ * const pairs = epochPairs(train, 'seed');
+ * ```
+ */
+export const epochPairs = (p: PairTensors, seed: number | string): PairBatches => (step, batchSize) =>
+  tf.tidy(() => {
+    const idx = tf.tensor1d(epochBatchIndices(p.images.shape[0], batchSize, seed, step), 'int32');
+    return { images: tf.gather(p.images, idx), masks: tf.gather(p.masks, idx) };
+  });
+
+/**
+ * Validate a UNet on pairs with a metrics protocol; returns the headline numbers (null ones left out).
+ *
+ * @example
+ * ```ts
+ * const m = await validateUNet(unet, val, 'melas-kyriazi'); // { iou, acc, fmax, mae }
+ * ```
+ */
+export const validateUNet = async (model: { predict(x: tf.Tensor4D): tf.Tensor4D }, val: PairTensors, protocol: ProtocolName, batch = 16): Promise<Record<string, number>> => {
+  const n = val.images.shape[0];
+  const preds: tf.Tensor4D[] = [];
+  for (let i = 0; i < n; i += batch) {
+    const x = tf.slice(val.images, [i, 0, 0, 0], [Math.min(batch, n - i), -1, -1, -1]);
+    preds.push(model.predict(x));
+    x.dispose();
+  }
+  const gts = tf.tidy(() => tf.split(val.masks, Math.ceil(n / batch) === 1 ? 1 : preds.map((p) => p.shape[0]), 0));
+  try {
+    const r = await evaluate(preds, gts, protocol);
+    const out: Record<string, number> = {};
+    for (const k of ['iou', 'acc', 'fmax', 'mae'] as const) if (r[k] !== null && Number.isFinite(r[k])) out[k] = r[k] as number;
+    return out;
+  } finally {
+    tf.dispose([...preds, ...gts]);
+  }
+};
+
+const run = async (argv: readonly string[]): Promise<number> => {
+  const args = parseTrainArgs(argv, 'train-segmenter');
+  const resuming = args.resume !== undefined && args.config === undefined;
+  const base = resuming ? deepMerge(trainSegmenterCliDefaults, resumeBaseConfig(args.resume!)) : trainSegmenterCliDefaults;
+  const decoded = loadConfig(TrainSegmenterCliConfig, args.config, resuming ? [`out=${args.resume}`, ...args.overrides] : args.overrides, base);
+  if (E.isLeft(decoded)) throw decoded.left;
+  const cfg = decoded.right;
+  const info = await initBackend({ backend: cfg.backend as BackendName });
+  console.error(`train-segmenter: backend ${info.tfBackend} (${info.reason})`);
+  const train = await loadPairs(cfg.data, cfg.resolution);
+  const val = cfg.validation ? await loadPairs(cfg.validation, cfg.resolution) : undefined;
+  const k = cfg.ensemble;
+  const members: UNet[] = [];
+  const summaries: unknown[] = [];
+  const sig = abortOnSigint();
+  try {
+    // Ensemble members train one after another, each in its own resumable run folder.
+    for (let i = 0; i < k && !sig.signal.aborted; i++) {
+      const seed = k === 1 ? cfg.train.seed : `${cfg.train.seed}/member-${i}`;
+      const out = k === 1 ? cfg.out : path.join(cfg.out, `member-${i}`);
+      const model: UNet = createUNet(cfg.model, new Rng(`${seed}/init`));
+      members.push(model);
+      const progress = progressReporter(k === 1 ? 'train-segmenter' : `train-segmenter[${i + 1}/${k}]`, ['loss/segmenter', 'lr'], cfg.train.logEvery);
+      try {
+        const r = await trainSegmenter({
+          config: { ...cfg.train, seed },
+          model,
+          pairs: epochPairs(train, `${seed}/data`),
+          validate: val ? (m) => validateUNet(m as UNet, val, cfg.protocol) : undefined,
+          out,
+          resume: args.resume !== undefined ? (k === 1 ? args.resume : path.join(args.resume, `member-${i}`)) : false,
+          onEvent: progress.onEvent,
+          signal: sig.signal,
+          extraConfig: { out: cfg.out, backend: cfg.backend, resolution: cfg.resolution, ensemble: cfg.ensemble, model: cfg.model, data: cfg.data, validation: cfg.validation, protocol: cfg.protocol },
+        });
+        if (r.bestCheckpoint) restoreVariables(loadCheckpoint(r.bestCheckpoint), namedVariables('model', model.variables()));
+        const weights = path.join(cfg.out, k === 1 ? 'segmenter.safetensors' : `segmenter-member-${i}.safetensors`);
+        writeSafetensors(weights, model.stateDict(), { model: 'unet', config: JSON.stringify(cfg.model), step: String(r.step) });
+        summaries.push({ step: r.step, secondsPerStep: r.secondsPerStep, bestMetric: r.bestMetric, bestCheckpoint: r.bestCheckpoint, weights });
+      } finally {
+        progress.stop();
+      }
+    }
+    const ensemble = new UNetEnsemble(members);
+    const final = val ? await validateUNet(ensemble, val, cfg.protocol) : {};
+    console.log(JSON.stringify({ out: cfg.out, ...(k === 1 ? (summaries[0] as object) : { members: summaries }), validation: final }));
+    return sig.signal.aborted ? 130 : 0;
+  } finally {
+    sig.dispose();
+    tf.dispose([train.images, train.masks, ...(val ? [val.images, val.masks] : [])]);
+    for (const m of members) m.dispose();
+  }
+};
+
+/**
+ * `gan-segmenter train-segmenter [--config c.yaml] [--resume runs/x] [key=value …]`.
+ *
+ * @example
+ * ```ts
+ * await trainSegmenterCommand.run(['train.steps=500', 'out=runs/unet']);
+ * ```
+ */
+export const trainSegmenterCommand: Command = {
+  name: 'train-segmenter',
+  summary: 'train a UNet on (image, mask) pairs with validation, best/last checkpoints and logs',
+  usage: [
+    'usage: gan-segmenter train-segmenter [--config file.(json|yaml)] [--resume <run folder>] [key=value …]',
+    '',
+    'Config fields: out, backend, resolution, ensemble, model.{inChannels,nClasses,width,depth,bilinear},',
+    'data.kind=shapes|folder (data.count, data.seed | data.images, data.masks), validation (same, or null), protocol,',
+    'train.{steps,batchSize,optimizer.lr,schedule.kind=constant|step|cosine,bceWeight,diceWeight,flipProbability,validateEvery,…}.',
+    'Examples:',
+    '  gan-segmenter train-segmenter out=runs/unet train.steps=1000',
+    '  gan-segmenter train-segmenter validation.kind=folder validation.images=horse/images validation.masks=horse/masks resolution=64',
+    'Writes out/checkpoints/ (step-* and best-*), out/log.jsonl, out/tb/, out/segmenter.safetensors (best weights).',
+  ].join('\n'),
+  run,
+};

@@ -1,0 +1,73 @@
+/**
+ * One optimizer step with non-finite detection, and the per-step randomness
+ * that makes data order a function of (seed, step) only.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../core/rng.ts';
+import type { Adam } from './adam.ts';
+import { NonFiniteError } from './errors.ts';
+
+/** What to do when a loss or gradient is not finite: stop with {@link NonFiniteError}, or skip the step and count it. */
+export type NonFinitePolicy = 'stop' | 'skip';
+
+/** Outcome of {@link minimize}. */
+export interface MinimizeResult {
+  /** The loss value. */
+  readonly loss: number;
+  /** True when the step was skipped because something was not finite. */
+  readonly skipped: boolean;
+}
+
+/** Where {@link minimize} is, for error messages. */
+export interface StepContext {
+  /** Global step. */
+  readonly step: number;
+  /** Phase name. */
+  readonly phase: string;
+  /** Non-finite policy. */
+  readonly onNonFinite: NonFinitePolicy;
+  /** Learning rate for this step (schedules); default the optimizer's. */
+  readonly lr?: number;
+}
+
+/**
+ * Compute `loss()` and its gradients w.r.t. the optimizer's variables; if the
+ * loss and the gradient norm are finite, apply one Adam step. Otherwise stop or
+ * skip (per `ctx.onNonFinite`), leaving the weights untouched.
+ *
+ * @example
+ * ```ts
+ * const { loss } = minimize(dOpt, () => dLogisticLoss(d(reals), d(fakes)), { step, phase: 'Dmain', onNonFinite: 'stop' });
+ * ```
+ */
+export const minimize = (opt: Adam, loss: () => tf.Scalar, ctx: StepContext): MinimizeResult => {
+  const { value, grads } = tf.variableGrads(loss, [...opt.variables]);
+  try {
+    const lossValue = value.dataSync()[0]!;
+    const norm2 = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]!);
+    if (!Number.isFinite(lossValue) || !Number.isFinite(norm2)) {
+      if (ctx.onNonFinite === 'stop') {
+        throw new NonFiniteError('minimize', ctx.step, ctx.phase, `${Number.isFinite(lossValue) ? 'gradient' : 'loss'} (loss ${lossValue}, ‖grad‖² ${norm2})`);
+      }
+      return { loss: lossValue, skipped: true };
+    }
+    opt.apply(grads, ctx.lr);
+    return { loss: lossValue, skipped: false };
+  } finally {
+    value.dispose();
+    tf.dispose(grads);
+  }
+};
+
+/**
+ * The random stream for `label` at `step`, derived from the run seed only — so a
+ * resumed run draws exactly what an uninterrupted one would.
+ *
+ * @example
+ * ```ts
+ * const z = stepRng(seed, step, 'Gmain/z').normalArray(batch * latentDim);
+ * ```
+ */
+export const stepRng = (seed: number | string, step: number, label: string): Rng => new Rng(`${seed}/${label}/${step}`);

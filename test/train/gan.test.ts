@@ -1,0 +1,126 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend/init.ts';
+import { epochBatchIndices, trainGan } from '../../src/train/gan.ts';
+import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint } from '../../src/train/checkpoint.ts';
+import { NonFiniteError } from '../../src/train/errors.ts';
+import type { TrainEvent } from '../../src/train/events.ts';
+import { tinyConfig, tinyNetworks, tinyReals } from './tiny-gan.ts';
+
+before(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
+const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
+
+test('trainGan tiny dense GAN, 4 steps with R1/EMA/DiffAugment: finite scalars, events, grids, logs, no leaks', async () => {
+  const out = tmp('gan-');
+  const nets = tinyNetworks();
+  const events: TrainEvent[] = [];
+  const grids: string[] = [];
+  const before = tf.memory().numTensors;
+  const r = await trainGan({ config: tinyConfig(4), networks: nets, reals: tinyReals, out, onEvent: (e) => events.push(e),
+    writeSamples: (x, f) => { assert.deepEqual(x.shape, [4, 4, 4, 1]); grids.push(path.basename(f)); } });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(r.step, 4);
+  assert.ok(Number.isFinite(r.lastScalars['loss/G']!) && Number.isFinite(r.lastScalars['loss/D']!));
+  assert.deepEqual(grids, ['step-00000002.png', 'step-00000004.png']);
+  assert.deepEqual(events.map((e) => e.type).filter((t) => t !== 'step'), ['start', 'samples', 'checkpoint', 'samples', 'checkpoint', 'end']);
+  const steps = events.filter((e) => e.type === 'step');
+  assert.equal(steps.length, 4);
+  assert.ok('loss/r1' in steps[0]!.scalars && !('loss/r1' in steps[1]!.scalars)); // lazy R1 every 2 steps
+  assert.equal(fs.readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').length, 4);
+  assert.equal(fs.readdirSync(path.join(out, 'tb')).length, 1);
+  assert.deepEqual(listCheckpoints(path.join(out, 'checkpoints')).map((c) => c.step), [4, 2]);
+  nets.generator.dispose(); nets.generatorEma.dispose(); nets.discriminator.dispose();
+  fs.rmSync(out, { recursive: true });
+});
+
+test('epochBatchIndices is a pure function of (n, batch, seed, step) and covers each epoch once', () => {
+  const all = [0, 1, 2, 3, 4].flatMap((s) => epochBatchIndices(10, 4, 's', s)); // 20 = 2 epochs
+  assert.deepEqual([...all.slice(0, 10)].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual([...all.slice(10)].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(epochBatchIndices(10, 4, 's', 3), all.slice(12, 16));
+});
+
+test('SIGKILL inside a checkpoint write, then resume: ends bit-identical to an uninterrupted run', async () => {
+  // Uninterrupted reference, 6 steps.
+  const ref = tmp('gan-ref-');
+  const nets = tinyNetworks();
+  await trainGan({ config: tinyConfig(6), networks: nets, reals: tinyReals, out: ref });
+  nets.generator.dispose(); nets.generatorEma.dispose(); nets.discriminator.dispose();
+  // Child: killed while writing its 2nd checkpoint (step 4); the step-2 one is complete.
+  const out = tmp('gan-kill-');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'gan-child.ts'), out, '6', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => { if (b.toString().includes('COMMITTING')) { child.kill('SIGKILL'); resolve(); } });
+    child.on('exit', () => reject(new Error('child exited before the checkpoint write')));
+  });
+  await new Promise((r) => child.on('exit', r));
+  const ckRoot = path.join(out, 'checkpoints');
+  assert.ok(fs.readdirSync(ckRoot).some((n) => n.startsWith('.tmp-step-00000004')), 'the half-published checkpoint is left as a temp dir');
+  assert.equal(loadLatestCheckpoint(ckRoot)!.step, 2);
+  // Resume in this process to the end.
+  const nets2 = tinyNetworks();
+  const events: TrainEvent[] = [];
+  await trainGan({ config: tinyConfig(6), networks: nets2, reals: tinyReals, out, resume: true, onEvent: (e) => events.push(e) });
+  assert.equal(events[0]!.type === 'start' && events[0]!.step, 2);
+  const logged = fs.readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step);
+  assert.deepEqual(logged, [1, 2, 3, 4, 5, 6]); // steps 3–4 of the killed process were dropped and re-logged once
+  nets2.generator.dispose(); nets2.generatorEma.dispose(); nets2.discriminator.dispose();
+  const a = loadCheckpoint(path.join(ref, 'checkpoints', 'step-00000006'));
+  const b = loadCheckpoint(path.join(ckRoot, 'step-00000006'));
+  assert.deepEqual([...a.tensors.keys()], [...b.tensors.keys()]);
+  for (const [k, v] of a.tensors) assert.deepEqual(Buffer.from((b.tensors.get(k)!.data as Float32Array).buffer, (b.tensors.get(k)!.data as Float32Array).byteOffset, v.data.byteLength), Buffer.from((v.data as Float32Array).buffer, (v.data as Float32Array).byteOffset, v.data.byteLength), k);
+  assert.deepEqual(a.meta, b.meta);
+  fs.rmSync(ref, { recursive: true }); fs.rmSync(out, { recursive: true });
+});
+
+test('non-finite loss: stop leaves the last checkpoint intact; skip counts the step and goes on', async () => {
+  const nanAt3 = (step: number, n: number): tf.Tensor4D => (step === 2 ? tf.fill([n, 4, 4, 1], NaN) as tf.Tensor4D : tinyReals(step, n));
+  const out = tmp('gan-nan-');
+  const nets = tinyNetworks();
+  await assert.rejects(trainGan({ config: tinyConfig(4), networks: nets, reals: nanAt3, out }),
+    (e: unknown) => e instanceof NonFiniteError && e.step === 2 && /Dmain/.test((e as Error).message));
+  const ck = loadLatestCheckpoint(path.join(out, 'checkpoints'))!;
+  assert.equal(ck.step, 2);
+  assert.ok([...ck.tensors.values()].every((t) => t.data.every(Number.isFinite)));
+  // weights unchanged by the failed Dmain: D equals the checkpoint
+  assert.deepEqual([...nets.discriminator.variables()[0]!.dataSync()], [...ck.tensors.get('D/0')!.data]);
+  const out2 = tmp('gan-skip-');
+  const nets2 = tinyNetworks();
+  const r = await trainGan({ config: { ...tinyConfig(4), onNonFinite: 'skip' }, networks: nets2, reals: nanAt3, out: out2 });
+  assert.equal(r.step, 4);
+  assert.equal(r.skippedSteps, 1);
+  for (const n of [nets, nets2]) { n.generator.dispose(); n.generatorEma.dispose(); n.discriminator.dispose(); }
+  fs.rmSync(out, { recursive: true }); fs.rmSync(out2, { recursive: true });
+});
+
+test('eventStream yields a run\'s events in order as an async iterator', async () => {
+  const { eventStream } = await import('../../src/train/events.ts');
+  const out = tmp('gan-stream-');
+  const nets = tinyNetworks();
+  const types: string[] = [];
+  for await (const e of eventStream((onEvent) => trainGan({ config: tinyConfig(2), networks: nets, reals: tinyReals, out, onEvent }))) types.push(e.type);
+  assert.deepEqual(types, ['start', 'step', 'step', 'checkpoint', 'end']);
+  nets.generator.dispose(); nets.generatorEma.dispose(); nets.discriminator.dispose();
+  fs.rmSync(out, { recursive: true });
+});
+
+test('abort after step 3 of 6: checkpoint at 3 and a grid of step 3 are written, resume finishes', async () => {
+  const out = tmp('gan-abort-');
+  const nets = tinyNetworks();
+  const ac = new AbortController();
+  const grids: string[] = [];
+  const r = await trainGan({ config: tinyConfig(6), networks: nets, reals: tinyReals, out, signal: ac.signal,
+    onEvent: (e) => { if (e.type === 'step' && e.step === 3) ac.abort(); }, writeSamples: (_x, f) => grids.push(path.basename(f)) });
+  assert.equal(r.step, 3);
+  assert.deepEqual(grids, ['step-00000002.png', 'step-00000003.png']);
+  assert.equal(loadLatestCheckpoint(path.join(out, 'checkpoints'))!.step, 3);
+  const r2 = await trainGan({ config: tinyConfig(6), networks: nets, reals: tinyReals, out, resume: true });
+  assert.equal(r2.step, 6);
+  nets.generator.dispose(); nets.generatorEma.dispose(); nets.discriminator.dispose();
+  fs.rmSync(out, { recursive: true });
+});

@@ -1,0 +1,10 @@
+#!/bin/sh
+# Copy the demo runs' final sample grids into docs/training/ and the shapes generator into assets/.
+# Run after: gan-segmenter train-gan --config tools/train/shapes-gan.yaml (and horse-gan.yaml).
+set -e
+cd "$(dirname "$0")/../.."
+latest() { ls "$1"/samples/step-*.png | sort | tail -1; }
+[ -d out/train/shapes-gan-32 ] && cp "$(latest out/train/shapes-gan-32)" docs/training/shapes-gan-32.png \
+  && cp out/train/shapes-gan-32/generator.safetensors assets/dcgan-shapes-32.safetensors
+[ -d out/train/horse-gan-64 ] && cp "$(latest out/train/horse-gan-64)" docs/training/horse-gan-64.png
+ls -la docs/training assets
