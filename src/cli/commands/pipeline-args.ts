@@ -1,0 +1,54 @@
+/**
+ * Argument splitting shared by the pipeline commands (`find-direction`,
+ * `generate`, `segment`, `run`): positionals, `--flag value` / `--flag=value`
+ * / bare `--flag`, and Hydra-style `key=value` overrides.
+ *
+ * @module
+ */
+import { ConfigError } from '../../core/errors.ts';
+
+/** Split command-line arguments. */
+export interface SplitArgs {
+  /** Words that are neither flags nor overrides. */
+  readonly positional: readonly string[];
+  /** `--name value` flags (bare flags map to `'true'`). */
+  readonly flags: Readonly<Record<string, string>>;
+  /** `a.b=c` overrides, in order. */
+  readonly overrides: readonly string[];
+}
+
+/**
+ * Split argv. `booleans` lists flags that take no value.
+ *
+ * @example
+ * ```ts
+ * splitArgs(['imgs', '--model', 'ck', 'threshold=0.4']); // { positional: ['imgs'], flags: { model: 'ck' }, overrides: ['threshold=0.4'] }
+ * ```
+ */
+export const splitArgs = (argv: readonly string[], booleans: readonly string[] = []): SplitArgs => {
+  const positional: string[] = [], overrides: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
+      else if (booleans.includes(a.slice(2))) flags[a.slice(2)] = 'true';
+      else {
+        const v = argv[i + 1];
+        if (v === undefined || v.startsWith('--')) throw new ConfigError('arguments', [{ path: a, expected: 'a value', given: 'nothing' }]);
+        flags[a.slice(2)] = v;
+        i++;
+      }
+    } else if (/^[A-Za-z_][\w.-]*=/.test(a)) overrides.push(a);
+    else positional.push(a);
+  }
+  return { positional, flags, overrides };
+};
+
+/** A required flag, or a {@link ConfigError}. */
+export const requireFlag = (a: SplitArgs, name: string, where: string): string => {
+  const v = a.flags[name];
+  if (v === undefined) throw new ConfigError(where, [{ path: `--${name}`, expected: 'a value', given: 'missing' }]);
+  return v;
+};

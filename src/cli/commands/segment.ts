@@ -1,0 +1,36 @@
+/**
+ * `gan-segmenter segment <images-dir> --model <checkpoint> --out <dir>`
+ *
+ * @module
+ */
+import type { Command } from '../command.ts';
+import { initBackend } from '../../backend/init.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { loadSegmenter, segmentFolder } from '../../pipeline/segment.ts';
+import { requireFlag, splitArgs } from './pipeline-args.ts';
+
+const usage = `usage: gan-segmenter segment <images-dir> --model <checkpoint-or-run-folder> --out <dir> [--threshold 0.5] [--probabilities]
+
+Writes one mask PNG (same stem, same size) per JPEG/PNG image in <images-dir>.
+--model takes a UNet checkpoint folder or a run folder (its best checkpoint, else the newest).`;
+
+/** The `segment` command. */
+export const segmentCommand: Command = {
+  name: 'segment',
+  summary: 'write foreground mask PNGs for a folder of images with a trained segmenter',
+  usage,
+  run: async (argv) => {
+    const a = splitArgs(argv, ['probabilities']);
+    const dir = a.positional[0];
+    if (dir === undefined) throw new ConfigError('segment', [{ path: '<images-dir>', expected: 'a folder of images', given: 'nothing' }]);
+    const model = requireFlag(a, 'model', 'segment'), out = requireFlag(a, 'out', 'segment');
+    const threshold = a.flags.threshold === undefined ? 0.5 : Number(a.flags.threshold);
+    if (!(threshold >= 0 && threshold <= 1)) throw new ConfigError('segment', [{ path: '--threshold', expected: 'a number in [0, 1]', given: JSON.stringify(a.flags.threshold) }]);
+    await initBackend();
+    const seg = loadSegmenter(model);
+    const files = segmentFolder(seg, dir, out, { threshold, probabilities: a.flags.probabilities === 'true' });
+    console.log(JSON.stringify({ model: seg.checkpoint, resolution: seg.resolution, out, masks: files.length }));
+    seg.model.dispose();
+    return 0;
+  },
+};

@@ -1,0 +1,148 @@
+/**
+ * Stages: synthetic data → trained segmenter → evaluation on labelled images.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { stage } from './stage.ts';
+import { trainSegmenter as runSegmenterTraining, type SegmenterTrainConfig, type TrainableSegmenter } from '../train/segmenter.ts';
+import type { TrainEvent } from '../train/events.ts';
+import { evaluate } from '../metrics/evaluate.ts';
+import type { ProtocolName } from '../metrics/protocols.ts';
+import { assertShape, type ImageBatch, type MaskBatch } from '../core/tensor.ts';
+import type { EvaluationArtifact, Json, PipelineContext, SegmenterArtifact, Stage, SyntheticDataArtifact } from './types.ts';
+
+/**
+ * Foreground probabilities of a segmenter for images of any side: resized
+ * (bilinear) to the segmenter's side and back.
+ *
+ * @example
+ * ```ts
+ * const p = predictProbabilities(unet, 64, photos); // [N,H,W,1]
+ * ```
+ */
+export const predictProbabilities = (model: TrainableSegmenter, resolution: number, images: ImageBatch, batchSize = 16): MaskBatch => {
+  assertShape('predictProbabilities', images, [null, null, null, 3], 'images');
+  const [n, h, w] = images.shape;
+  const outs: tf.Tensor4D[] = [];
+  for (let s = 0; s < n; s += batchSize) {
+    outs.push(tf.tidy(() => {
+      const x = tf.slice(images, [s, 0, 0, 0], [Math.min(batchSize, n - s), h, w, 3]);
+      const xr = h === resolution && w === resolution ? x : tf.image.resizeBilinear(x, [resolution, resolution], true);
+      const p = tf.sigmoid(model.logits(xr as tf.Tensor4D, false));
+      return (h === resolution && w === resolution ? p : tf.image.resizeBilinear(p, [h, w], true)) as tf.Tensor4D;
+    }));
+  }
+  const out = tf.concat(outs, 0);
+  tf.dispose(outs);
+  return out;
+};
+
+/** Options of {@link trainSegmenterStage}. */
+export interface SegmenterStageOptions {
+  /** Training settings (the engine's). */
+  readonly config: SegmenterTrainConfig;
+  /** Makes the (untrained) network. */
+  readonly model: () => TrainableSegmenter;
+  /** Side length the network trains at (the data's side). */
+  readonly resolution: number;
+  /** Output folder for checkpoints and logs. */
+  readonly out: string;
+  /** Validation on real labelled data (model → metrics), optional. */
+  readonly validate?: (model: TrainableSegmenter) => Readonly<Record<string, number>>;
+  /** JSON describing the model (stored with checkpoints and in the record; `loadSegmenter` reads it back). */
+  readonly modelRecord?: Json;
+  /** Resume from checkpoints in `out`. Default false. */
+  readonly resume?: boolean;
+}
+
+/**
+ * Stage: synthetic set → trained segmenter (the training engine's loop: Adam,
+ * schedule, flips, checkpoints, validation).
+ *
+ * @example
+ * ```ts
+ * pipe(data, TE.chain(trainSegmenterStage({ config, model: () => createUNet(cfg, rng), resolution: 32, out: 'out/unet' }, ctx)));
+ * ```
+ */
+export const trainSegmenterStage = (opts: SegmenterStageOptions, ctx: PipelineContext): Stage<SyntheticDataArtifact, SegmenterArtifact> =>
+  stage('train-segmenter', ctx, async (data: SyntheticDataArtifact) => {
+    const model = opts.model();
+    const onEvent = (e: TrainEvent): void => {
+      if (e.type === 'step') ctx.onEvent?.({ type: 'stage-progress', stage: 'train-segmenter', step: e.step, total: e.totalSteps, scalars: e.scalars });
+      if (e.type === 'validation') ctx.onEvent?.({ type: 'stage-progress', stage: 'train-segmenter', step: e.step, total: opts.config.steps, scalars: e.metrics });
+    };
+    const r = await runSegmenterTraining({
+      config: opts.config,
+      model,
+      pairs: data.pairs,
+      out: opts.out,
+      onEvent,
+      resume: opts.resume ?? false,
+      ...(opts.validate ? { validate: opts.validate } : {}),
+      ...(opts.modelRecord !== undefined ? { extraConfig: { model: opts.modelRecord } } : {}),
+    });
+    const record: Json = {
+      steps: opts.config.steps, batchSize: opts.config.batchSize, lr: opts.config.optimizer.lr, resolution: opts.resolution,
+      bestMetric: Number.isFinite(r.bestMetric) ? r.bestMetric : null, bestCheckpoint: r.bestCheckpoint ?? null, model: opts.modelRecord ?? null,
+    };
+    return {
+      kind: 'segmenter' as const,
+      resolution: opts.resolution,
+      predict: (images: ImageBatch) => predictProbabilities(model, opts.resolution, images),
+      model,
+      ...(r.bestCheckpoint ? { checkpoint: r.bestCheckpoint } : {}),
+      record,
+    };
+  });
+
+/** A labelled set to evaluate on. */
+export interface LabelledSet {
+  /** Name for reports. */
+  readonly name: string;
+  /** Images [N,H,W,3] in [-1,1]. */
+  readonly images: ImageBatch;
+  /** Ground-truth masks [N,H,W,1] in {0,1}. */
+  readonly masks: MaskBatch;
+}
+
+/** Metrics of predictions against ground truth (probabilities in, numbers out). */
+export type MetricsFn = (predicted: MaskBatch, truth: MaskBatch) => Promise<Readonly<Record<string, number>>>;
+
+/**
+ * Metrics of one paper's evaluation protocol (default seed 000's `melas-kyriazi`):
+ * `acc`, `iou`, `fmax` (and `mae` where defined), as the library's `evaluate` computes them.
+ *
+ * @example
+ * ```ts
+ * const m = await protocolMetrics('melas-kyriazi')(probabilities, masks); // { acc, iou, fmax, … }
+ * ```
+ */
+export const protocolMetrics = (protocol: ProtocolName = 'melas-kyriazi'): MetricsFn => async (predicted, truth) => {
+  const r = await evaluate([predicted], [truth], protocol);
+  const out: Record<string, number> = {};
+  for (const k of ['acc', 'iou', 'fmax', 'mae'] as const) {
+    const v = (r as unknown as Record<string, number | null | undefined>)[k];
+    if (typeof v === 'number') out[k] = v;
+  }
+  return out;
+};
+
+/**
+ * Stage: segmenter → metrics on a labelled set.
+ *
+ * @example
+ * ```ts
+ * pipe(segmenter, TE.chain(evaluateStage({ name: 'shapes', images, masks }, metrics, ctx)));
+ * ```
+ */
+export const evaluateStage = (set: LabelledSet, metrics: MetricsFn, ctx: PipelineContext): Stage<SegmenterArtifact, EvaluationArtifact> =>
+  stage('evaluate', ctx, async (seg: SegmenterArtifact) => {
+    const p = seg.predict(set.images);
+    try {
+      const m = await metrics(p, set.masks);
+      return { kind: 'evaluation' as const, metrics: m, segmenter: seg, record: { dataset: set.name, count: set.images.shape[0], metrics: { ...m } } };
+    } finally {
+      p.dispose();
+    }
+  });

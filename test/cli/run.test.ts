@@ -1,0 +1,46 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend/init.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { main } from '../../src/cli/main.ts';
+import { generateShapeSample } from '../../src/data/shapes.ts';
+import { writePng, readImage } from '../../src/io/image-file.ts';
+
+before(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
+
+test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured metrics; segment writes one mask per image', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-run-'));
+  const prev = process.env.GAN_SEGMENTER_BACKEND;
+  process.env.GAN_SEGMENTER_BACKEND = 'cpu';
+  try {
+    const out = join(dir, 'out');
+    const code = await main(['run', `out=${out}`, 'resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4',
+      'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
+      'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
+    assert.equal(code, 0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string; metrics: { iou: number } }[]; timings: Record<string, number> };
+    assert.equal(report.rows.length, 3); // UNet, centre ellipse, Otsu
+    const iou = report.rows[0]?.metrics.iou as number;
+    assert.ok(iou >= 0 && iou <= 1);
+    assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes(iou.toFixed(4)), 'markdown shows the same IoU');
+    for (const k of ['train-gan', 'find-direction', 'generate-data', 'train-segmenter', 'evaluate']) assert.ok(k in report.timings, k);
+    // segment: a folder of 2 images of different sizes.
+    const imgs = join(dir, 'imgs');
+    mkdirSync(imgs);
+    writePng(join(imgs, 'a.png'), generateShapeSample(new Rng(1), { size: 20 }).image);
+    writePng(join(imgs, 'b.png'), generateShapeSample(new Rng(2), { size: 24 }).image);
+    const masks = join(dir, 'masks');
+    assert.equal(await main(['segment', imgs, '--model', join(out, 'unet'), '--out', masks]), 0);
+    assert.deepEqual(readdirSync(masks).sort(), ['a.png', 'b.png']);
+    const b = readImage(join(masks, 'b.png'));
+    assert.equal(b.width, 24);
+    assert.ok(Array.from(b.data).every((v) => v === 0 || v === 1));
+    assert.equal(await main(['segment', imgs, '--out', masks]), 1, 'missing --model');
+  } finally {
+    if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

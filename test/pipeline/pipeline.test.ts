@@ -1,0 +1,82 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { initBackend } from '../../src/backend/init.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { ConfigError } from '../../src/core/errors.ts';
+import { PAPER_CONFIG } from '../../src/methods/latent-direction/config.ts';
+import { findDirection, latentDirectionMethod } from '../../src/pipeline/methods/latent-direction.ts';
+import { generateData, prepareMethod, useGenerator } from '../../src/pipeline/stages.ts';
+import { MethodRegistry } from '../../src/pipeline/registry.ts';
+import type { PipelineEvent, Stage, SyntheticDataArtifact, SegmenterArtifact } from '../../src/pipeline/types.ts';
+import { TinyLinearGenerator } from '../methods/latent-direction/tiny-generator.ts';
+
+before(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
+
+const cfg = { ...PAPER_CONFIG, batchSize: 8, iterations: 30, learningRate: 0.05 } as typeof PAPER_CONFIG;
+
+test('pipeline generator → find-direction → generate-data runs, reports events, records serialize to JSON', async () => {
+  const g = new TinyLinearGenerator();
+  const events: PipelineEvent[] = [];
+  const ctx = { rng: new Rng(0), onEvent: (e: PipelineEvent) => events.push(e) };
+  const r = await pipe(
+    TE.right(useGenerator(g)),
+    TE.chain(findDirection(cfg, ctx)),
+    TE.chain(generateData({ mode: 'memory', count: 12, chunk: 6, previewCount: 4 }, ctx)),
+  )();
+  assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+  const data = r.right;
+  assert.deepEqual(data.preview.masks.shape, [4, 16, 16, 1]);
+  const b = data.pairs(3, 5);
+  const b2 = data.pairs(3, 5);
+  assert.deepEqual(Array.from(b.masks.dataSync()), Array.from(b2.masks.dataSync()), 'same step → same batch');
+  b2.images.dispose(); b2.masks.dispose();
+  assert.deepEqual(b.images.shape, [5, 16, 16, 3]);
+  b.images.dispose(); b.masks.dispose();
+  const json = JSON.parse(JSON.stringify(data.record)) as { count: number; meanForegroundFraction: number; source: { method: string; generatorId: string } };
+  assert.equal(json.count, 12);
+  assert.equal(json.source.method, 'latent-direction');
+  assert.equal(json.source.generatorId, g.id);
+  assert.ok(Math.abs(json.meanForegroundFraction - (g.disc.reduce((a, v) => a + v, 0) / 256)) < 0.05);
+  assert.deepEqual(events.filter((e) => e.type !== 'stage-progress').map((e) => `${e.type}:${e.stage}`), ['stage-start:find-direction', 'stage-end:find-direction', 'stage-start:generate-data', 'stage-end:generate-data']);
+  assert.ok(events.some((e) => e.type === 'stage-progress' && e.stage === 'find-direction'));
+  data.dispose();
+  g.dispose();
+});
+
+test('registry: prepareMethod decodes partial configs; unknown method and bad config are typed Lefts', async () => {
+  const reg = new MethodRegistry().register(latentDirectionMethod);
+  assert.deepEqual(reg.names(), ['latent-direction']);
+  assert.throws(() => reg.register(latentDirectionMethod), ConfigError);
+  const g = new TinyLinearGenerator();
+  const ctx = { rng: new Rng(0) };
+  const ok = await prepareMethod(reg, 'latent-direction', { batchSize: 4, iterations: 3 }, ctx)(useGenerator(g))();
+  assert.ok(E.isRight(ok));
+  assert.equal(ok.right.method, 'latent-direction');
+  ok.right.dispose();
+  const unknown = await prepareMethod(reg, 'labels4free', {}, ctx)(useGenerator(g))();
+  assert.ok(E.isLeft(unknown) && unknown.left instanceof ConfigError && /latent-direction/.test(unknown.left.message));
+  const bad = await prepareMethod(reg, 'latent-direction', { iterations: -1 }, ctx)(useGenerator(g))();
+  assert.ok(E.isLeft(bad) && bad.left instanceof ConfigError && bad.left.issues[0]?.path === 'iterations');
+  g.dispose();
+});
+
+test('type level: a stage that does not fit the previous one fails to type-check', () => {
+  const g = new TinyLinearGenerator();
+  const ctx = { rng: new Rng(0) };
+  const needsData: Stage<SyntheticDataArtifact, SegmenterArtifact> = () => TE.left(new ConfigError('x', []));
+  // Fits: generator → direction → data → segmenter.
+  const good = pipe(TE.right(useGenerator(g)), TE.chain(findDirection(cfg, ctx)), TE.chain(generateData({ mode: 'stream', count: 0 }, ctx)), TE.chain(needsData));
+  const direction = pipe(TE.right(useGenerator(g)), TE.chain(findDirection(cfg, ctx)));
+  // @ts-expect-error a direction (mask source) is not a synthetic data set
+  const skipsData = pipe(direction, TE.chain(needsData));
+  // @ts-expect-error a generator is not a mask source
+  const wrongStart = pipe(TE.right(useGenerator(g)), TE.chain(generateData({ mode: 'stream', count: 0 }, ctx)));
+  assert.equal(typeof good, 'function');
+  assert.equal(typeof skipsData, 'function');
+  assert.equal(typeof wrongStart, 'function');
+  g.dispose();
+});
