@@ -10,10 +10,26 @@ import type { Rng } from '../core/rng.ts';
 import { constantVariable, normalVariable } from './init.ts';
 import { bigganSpectralSigma, spectralNormalized, torchSpectralSigma } from './spectral-norm.ts';
 
-/** How σ is computed: `torch.nn.utils.spectral_norm` (stored u and v) or BigGAN-PyTorch's `SN` (one step from stored u). */
+/**
+ * How σ is computed: `torch.nn.utils.spectral_norm` (stored u and v) or BigGAN-PyTorch's `SN` (one step from stored u).
+ *
+ * @example
+ * ```ts
+ * const torchStyle: SpectralNormStyle = { kind: 'torch' };
+ * const bigganStyle: SpectralNormStyle = { kind: 'biggan', eps: 1e-4 };
+ * ```
+ */
 export type SpectralNormStyle =
-  | { readonly kind: 'torch' }
-  | { readonly kind: 'biggan'; /** `F.normalize` epsilon (BigGAN-PyTorch `SN_eps`). */ readonly eps: number };
+  | {
+      /** `torch.nn.utils.spectral_norm`: σ = uᵀWv from the stored u and v. */
+      readonly kind: 'torch';
+    }
+  | {
+      /** BigGAN-PyTorch's `SN`: one power-iteration step from the stored u. */
+      readonly kind: 'biggan';
+      /** `F.normalize` epsilon (BigGAN-PyTorch `SN_eps`). */
+      readonly eps: number;
+    };
 
 /** A spectrally normalised layer's stored tensors. */
 export interface SnLayer {

@@ -59,7 +59,16 @@ export interface BigGANParams {
   /** `linear`: SN linear [chunk or dimZ, 16·ch·4·4] with bias. */ readonly linear: SnLayer;
   /** `blocks.i`. */ readonly blocks: readonly BigGANBlock[];
   /** `output_layer.0` (bn): `gain`, `bias`, `stored_mean`, `stored_var` [C]. */
-  readonly outputBn: { readonly gain: tf.Variable; readonly bias: tf.Variable; readonly storedMean: tf.Variable; readonly storedVar: tf.Variable };
+  readonly outputBn: {
+    /** `gain` [C]. */
+    readonly gain: tf.Variable;
+    /** `bias` [C]. */
+    readonly bias: tf.Variable;
+    /** `stored_mean` [C]. */
+    readonly storedMean: tf.Variable;
+    /** `stored_var` [C]. */
+    readonly storedVar: tf.Variable;
+  };
   /** `output_layer.2`: SN 3×3 conv C → 3 with bias. */ readonly outputConv: SnLayer;
 }
 

@@ -182,6 +182,23 @@ export const bigganArch = (c: BigGANConfig): BigGANStage[] => {
 };
 
 /**
+ * Latent layout of a BigGAN configuration, as {@link bigganLatent} computes it.
+ *
+ * @example
+ * ```ts
+ * const { slots, chunk, dimZ }: BigGANLatentLayout = bigganLatent(BIGGAN_PRESETS['bigbigan-128']); // 6, 20, 120
+ * ```
+ */
+export interface BigGANLatentLayout {
+  /** Latent slots: one per block plus the initial linear layer when hierarchical, else 1. */
+  readonly slots: number;
+  /** Latent entries per slot (`z_chunk_size`); 0 when not hierarchical. */
+  readonly chunk: number;
+  /** Latent size actually used: `slots · chunk` when hierarchical (BigGAN-PyTorch drops the remainder), else the configured `dimZ`. */
+  readonly dimZ: number;
+}
+
+/**
  * Latent layout of a configuration: number of slots and chunk size (`z_chunk_size`, 0 when not hierarchical).
  *
  * @example
@@ -189,7 +206,7 @@ export const bigganArch = (c: BigGANConfig): BigGANStage[] => {
  * bigganLatent(BIGGAN_PRESETS['bigbigan-128']); // { slots: 6, chunk: 20, dimZ: 120 }
  * ```
  */
-export const bigganLatent = (c: BigGANConfig): { readonly slots: number; readonly chunk: number; readonly dimZ: number } => {
+export const bigganLatent = (c: BigGANConfig): BigGANLatentLayout => {
   const blocks = bigganArch(c).length;
   if (!c.hier) return { slots: 1, chunk: 0, dimZ: c.dimZ };
   const slots = blocks + 1;

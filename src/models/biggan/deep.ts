@@ -71,7 +71,16 @@ export interface BigGANDeepParams {
   /** `generator.layers.N`, in order. */
   readonly layers: readonly (DeepBlock | DeepAttention)[];
   /** `generator.bn` (unconditional): statistics [nStats, ch], `weight`, `bias` [ch]. */
-  readonly bn: { readonly runningMeans: tf.Variable; readonly runningVars: tf.Variable; readonly weight: tf.Variable; readonly bias: tf.Variable };
+  readonly bn: {
+    /** `running_means` [nStats, ch]. */
+    readonly runningMeans: tf.Variable;
+    /** `running_vars` [nStats, ch]. */
+    readonly runningVars: tf.Variable;
+    /** `weight` (scale) [ch]. */
+    readonly weight: tf.Variable;
+    /** `bias` (shift) [ch]. */
+    readonly bias: tf.Variable;
+  };
   /** `generator.conv_to_rgb`: SN 3×3 conv ch → ch with bias. */
   readonly convToRgb: SnLayer;
 }

@@ -1,6 +1,6 @@
 /**
- * Loading BigGAN generators from files: a pytorch-pretrained-BigGAN folder
- * (`pytorch_model.bin` + `config.json`) or a BigGAN-PyTorch `.pth`.
+ * Loading BigGAN networks from files: a pytorch-pretrained-BigGAN folder
+ * (`pytorch_model.bin` + `config.json`), a BigGAN-PyTorch generator or discriminator `.pth`.
  *
  * @module
  */
@@ -11,6 +11,7 @@ import { loadTorchCheckpoint } from '../../io/torch/load.ts';
 import type { BigGAN } from './biggan.ts';
 import { deepConfigFromJson, type BigGANConfig, type BigGANConfigOverrides } from './config.ts';
 import type { BigGANDeep } from './deep.ts';
+import { bigGANDiscriminatorFromStateDict, type BigGANDiscriminator, type BigGANDiscriminatorConfig, type BigGANDiscriminatorConfigOverrides } from './discriminator.ts';
 import { bigGANDeepFromStateDict, bigGANFromStateDict } from './from-state-dict.ts';
 
 /**
@@ -54,4 +55,23 @@ export const loadBigGAN = (path: string, options: { readonly config?: BigGANConf
     ...(options.config ? { config: options.config } : {}),
     ...(options.overrides ? { overrides: options.overrides } : {}),
     where: `loadBigGAN(${path})`,
+  });
+
+/**
+ * Load a BigGAN-PyTorch discriminator state dict (`D.pth`); the configuration is
+ * inferred from the shapes unless given (`snEps` is not stored: pass it in `overrides`).
+ *
+ * @example
+ * ```ts
+ * const d = loadBigGANDiscriminator('weights/BigGAN_I128/D.pth', { overrides: { snEps: 1e-6 } });
+ * ```
+ */
+export const loadBigGANDiscriminator = (
+  path: string,
+  options: { readonly config?: BigGANDiscriminatorConfig; readonly overrides?: BigGANDiscriminatorConfigOverrides; readonly key?: string } = {},
+): BigGANDiscriminator =>
+  bigGANDiscriminatorFromStateDict(loadTorchCheckpoint(path, options.key === undefined ? {} : { key: options.key }), {
+    ...(options.config ? { config: options.config } : {}),
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+    where: `loadBigGANDiscriminator(${path})`,
   });

@@ -1,5 +1,6 @@
 /**
- * Reference parameter names → our variables for both BigGAN generators, with
+ * Reference parameter names → our variables for both BigGAN generators and the
+ * BigGAN-PyTorch discriminator, with
  * the layout conversions (OIHW → HWIO, [out,in] → [in,out], `weight_v` from
  * (I,kh,kw) to (kh,kw,I) order, `u0` [1,O] → [O]).
  *
@@ -14,6 +15,7 @@ import type { StoredTensor } from '../../io/state-dict.ts';
 import type { SnLayer } from '../../nn/biggan-layers.ts';
 import type { BigGANDeepParams } from './deep.ts';
 import type { BigGANParams } from './biggan.ts';
+import type { BigGANDiscriminatorParams } from './discriminator.ts';
 
 const same = (variable: tf.Variable): WeightTarget => ({ variable, fromStored: sameLayout });
 
@@ -133,6 +135,37 @@ export const bigganWeightTargets = (p: BigGANParams): WeightTargets => {
   t.set('output_layer.0.stored_mean', same(p.outputBn.storedMean));
   t.set('output_layer.0.stored_var', same(p.outputBn.storedVar));
   addBigganSn(t, 'output_layer.2', p.outputConv);
+  return t;
+};
+
+/**
+ * BigGAN-PyTorch discriminator names (`blocks.0.0.conv1.weight`, `blocks.1.1.theta.u0`,
+ * `linear.weight`, `embed.weight`, …). `embed.weight` [classes, C] is held as [C, classes]
+ * (one column per class, σ over classes as the reference's `SNEmbedding`). Ignore the `sv0` logs when applying.
+ *
+ * @example
+ * ```ts
+ * applyStateDict('D.pth', dict, bigganDiscriminatorWeightTargets(d.params), { ignore: isBigGANIgnoredKey });
+ * ```
+ */
+export const bigganDiscriminatorWeightTargets = (p: BigGANDiscriminatorParams): WeightTargets => {
+  const t: WeightTargets = new Map();
+  p.blocks.forEach((b, i) => {
+    const pre = `blocks.${i}.0`;
+    addBigganSn(t, `${pre}.conv1`, b.conv1);
+    addBigganSn(t, `${pre}.conv2`, b.conv2);
+    if (b.convSc) addBigganSn(t, `${pre}.conv_sc`, b.convSc);
+    if (b.attention) {
+      const a = b.attention, ap = `blocks.${i}.1`;
+      addBigganSn(t, `${ap}.theta`, a.theta, true);
+      addBigganSn(t, `${ap}.phi`, a.phi, true);
+      addBigganSn(t, `${ap}.g`, a.g, true);
+      addBigganSn(t, `${ap}.o`, a.o, true);
+      t.set(`${ap}.gamma`, { variable: a.gamma, storedShape: [], fromStored: reshapedTo([1]), toStored: (x) => x.reshape([]) });
+    }
+  });
+  addBigganSn(t, 'linear', p.linear);
+  addBigganSn(t, 'embed', p.embed);
   return t;
 };
 
