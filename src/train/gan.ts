@@ -1,7 +1,8 @@
 /**
  * GAN training as phases with intervals (NVlabs stylegan2-ada `training_loop`):
- * `Gmain` every step, `Dmain` every step, `Dreg` (lazy R1) every `r1Interval`
- * steps; generator EMA; DiffAugment on everything the discriminator sees;
+ * `Gmain` every step, `Greg` (lazy path-length regularization, for generators
+ * with a mapping network) every `plInterval` steps, `Dmain` every step, `Dreg`
+ * (lazy R1) every `r1Interval` steps; generator EMA; DiffAugment on everything the discriminator sees;
  * fixed latents rendered to a sample grid every `sampleEvery` steps. Every
  * random draw comes from (seed, step), so a resumed run is bit-identical.
  *
@@ -11,6 +12,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { NonNegativeInt, PositiveInt, Probability } from '../core/codec.ts';
+import { ConfigError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { Module } from '../core/tensor.ts';
 import { Adam, AdamConfig, lazyRegularizedAdam } from './adam.ts';
@@ -19,7 +21,7 @@ import { copyVariables, emaBeta, emaUpdate } from './ema.ts';
 import type { TrainEventHandler } from './events.ts';
 import { dHingeLoss, dLogisticLoss, gHingeLoss, gNonSaturatingLoss } from './losses.ts';
 import { namedVariables, runLoop, type RunResult } from './loop.ts';
-import { r1Penalty } from './regularizers.ts';
+import { pathLengthPenalty, r1Penalty } from './regularizers.ts';
 import { minimize, stepRng, type NonFinitePolicy } from './step.ts';
 
 // ---------------------------------------------------------------------------
@@ -32,6 +34,17 @@ export interface TrainableGenerator extends Module {
   readonly latentDim: number;
   /** z [N,latentDim] → images [N,H,W,C] in [-1,1]. `training` switches batch-norm statistics. */
   generate(z: tf.Tensor2D, training: boolean): tf.Tensor4D;
+  /**
+   * Mapping network z [N,latentDim] → w ([N,D], or per-layer [N,L,D]). With
+   * {@link TrainableGenerator.synthesizeW} it enables path-length regularization
+   * (`plWeight > 0`); `synthesizeW(mapToW(z))` must equal `generate(z)`. The
+   * penalty is second order: tfjs drops second-order terms through ops whose
+   * gradient reuses their saved output (tanh, sigmoid, exp), so keep those out of
+   * the synthesis path (StyleGAN2's leaky-ReLU/linear output is fine).
+   */
+  mapToW?(z: tf.Tensor2D, training: boolean): tf.Tensor;
+  /** Synthesis network w (as {@link TrainableGenerator.mapToW} returns it) → images [N,H,W,C]. */
+  synthesizeW?(w: tf.Tensor, training: boolean): tf.Tensor4D;
 }
 
 /** A discriminator the GAN trainer can optimize. */
@@ -78,6 +91,17 @@ export const GanTrainConfig = t.type({
   r1Gamma: t.number,
   /** Lazy R1 every this many steps. StyleGAN2: 16. */
   r1Interval: PositiveInt,
+  /**
+   * Path-length regularization weight (0 = off; StyleGAN2: 2). Needs a generator
+   * with `mapToW` and `synthesizeW`. Applied as `plWeight · plInterval · mean((‖Jᵀy‖ − a)²)`.
+   */
+  plWeight: t.number,
+  /** Lazy path-length regularization every this many steps. StyleGAN2: 4. */
+  plInterval: PositiveInt,
+  /** Decay of the running mean path length `a`. StyleGAN2: 0.01. */
+  plDecay: Probability,
+  /** The path-length batch is `batchSize / plBatchShrink` (at least 1). StyleGAN2: 2. */
+  plBatchShrink: PositiveInt,
   /** Generator EMA half-life in thousands of images (0 = EMA equals G). StyleGAN2-ADA: 10. */
   emaKimg: t.number,
   /** EMA ramp-up: the half-life is at most `emaRampup` × images seen (0 = off). StyleGAN2-ADA: 0.05. */
@@ -103,7 +127,8 @@ export const GanTrainConfig = t.type({
 export type GanTrainConfig = t.TypeOf<typeof GanTrainConfig>;
 
 /**
- * DCGAN-style defaults (Radford et al. 2016: Adam 2e-4, β1 0.5) with R1 and EMA off.
+ * DCGAN-style defaults (Radford et al. 2016: Adam 2e-4, β1 0.5) with R1, path-length
+ * regularization and EMA off (their intervals, decay and batch shrink set to StyleGAN2's).
  *
  * @example
  * ```ts
@@ -119,6 +144,10 @@ export const dcganTrainDefaults: GanTrainConfig = t.exact(GanTrainConfig).encode
   d: { lr: 2e-4, beta1: 0.5, beta2: 0.999, eps: 1e-8 } as AdamConfig,
   r1Gamma: 0,
   r1Interval: 16 as PositiveInt,
+  plWeight: 0,
+  plInterval: 4 as PositiveInt,
+  plDecay: 0.01 as Probability,
+  plBatchShrink: 2 as PositiveInt,
   emaKimg: 0,
   emaRampup: 0.05,
   augment: [],
@@ -169,7 +198,12 @@ const trainable = (m: Module): tf.Variable[] => m.variables().filter((v) => v.tr
 export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
   const c = o.config;
   const { generator: g, generatorEma: gEma, discriminator: d } = o.networks;
-  const gOpt = new Adam(trainable(g), c.g);
+  const { mapToW, synthesizeW } = g;
+  const pathLength = c.plWeight > 0;
+  if (pathLength && (mapToW === undefined || synthesizeW === undefined)) {
+    throw new ConfigError('trainGan', [{ path: 'plWeight', expected: '0 for a generator without mapToW/synthesizeW (no mapping network)', given: String(c.plWeight) }]);
+  }
+  const gOpt = new Adam(trainable(g), pathLength ? lazyRegularizedAdam(c.g, c.plInterval) : c.g);
   const dOpt = new Adam(trainable(d), c.r1Gamma > 0 ? lazyRegularizedAdam(c.d, c.r1Interval) : c.d);
   copyVariables(gEma.variables(), g.variables());
   // NVlabs: EMA over trainable weights (half-life ramped up with the images seen); buffers (batch-norm statistics) copied.
@@ -185,6 +219,8 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
   const dLoss = c.loss === 'hinge' ? dHingeLoss : dLogisticLoss;
   const gLoss = c.loss === 'hinge' ? gHingeLoss : gNonSaturatingLoss;
   const policy: NonFinitePolicy = c.onNonFinite;
+  /** Running mean path length `a` (checkpointed in the meta). */
+  let plMean = 0;
 
   const latents = (step: number, label: string): tf.Tensor2D =>
     tf.tensor2d(stepRng(c.seed, step, label).normalArray(c.batchSize * g.latentDim), [c.batchSize, g.latentDim]);
@@ -205,6 +241,27 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
       z.dispose();
       scalars['loss/G'] = r.loss;
       if (r.skipped) skipped.push('Gmain');
+    }
+    // Greg: lazy path-length regularization on a shrunk batch (NVlabs `pl_batch_shrink`)
+    if (pathLength && s % c.plInterval === 0 && mapToW && synthesizeW) {
+      const n = Math.max(1, Math.floor(c.batchSize / c.plBatchShrink));
+      const z = tf.tensor2d(stepRng(c.seed, s, 'Greg/z').normalArray(n * g.latentDim), [n, g.latentDim]);
+      const noiseRng = stepRng(c.seed, s, 'Greg/noise');
+      const weight = c.plWeight * c.plInterval;
+      let batchMean = NaN;
+      const r = minimize(gOpt, () => {
+        const { penalty, pathMean } = pathLengthPenalty(
+          (w) => synthesizeW.call(g, w, true), mapToW.call(g, z, true),
+          (shape) => tf.tensor4d(noiseRng.normalArray(shape.reduce((a, b) => a * b, 1)), shape as [number, number, number, number]),
+          plMean, c.plDecay);
+        batchMean = pathMean.dataSync()[0]!;
+        return tf.mul(penalty, weight) as tf.Scalar;
+      }, { step: s, phase: 'Greg', onNonFinite: policy });
+      z.dispose();
+      if (r.skipped) skipped.push('Greg');
+      else plMean += c.plDecay * (batchMean - plMean);
+      scalars['loss/pl'] = r.loss / weight;
+      scalars['pl/mean'] = plMean;
     }
     // Dmain
     {
@@ -263,11 +320,12 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
         ...namedVariables('optG', gOpt.stateVariables()),
         ...namedVariables('optD', dOpt.stateVariables()),
       }),
-      meta: () => ({ optGStep: gOpt.step, optDStep: dOpt.step }),
+      meta: () => ({ optGStep: gOpt.step, optDStep: dOpt.step, plMean }),
       restoreMeta: (m) => {
-        const mm = m as { optGStep: number; optDStep: number };
+        const mm = m as { optGStep: number; optDStep: number; plMean?: number };
         gOpt.setStep(mm.optGStep);
         dOpt.setStep(mm.optDStep);
+        plMean = mm.plMean ?? 0;
       },
       step,
       after: sample,

@@ -35,7 +35,17 @@ export interface PathLengthResult {
 /**
  * StyleGAN2 path-length penalty: `‖Jᵀ_w y‖` with `y ~ N(0, I)/√(HW)` should stay
  * near its running mean `a` (https://arxiv.org/abs/1912.04958 §3.2).
- * `noise` is passed in so the caller owns the randomness (an `Rng`).
+ * `noise` (`y` before the `1/√(HW)` scaling, the images' shape) is passed in so the
+ * caller owns the randomness (an `Rng`); a function receives the images' shape.
+ *
+ * The length of one sample's gradient `g` is `√(Σ g²)` for latents `[N,D]`, and for
+ * per-layer latents `[N,L,D]` it is `√(mean_L Σ_D g²)` (NVlabs stylegan2-ada
+ * `pl_grads.square().sum(2).mean(1).sqrt()`).
+ *
+ * Without `decay` the target is the number `meanPathLength`. With `decay` the target
+ * is `a + decay·(mean ‖Jᵀy‖ − a)` computed in the graph, as NVlabs (`pl_mean.lerp`)
+ * and rosinality (`g_path_regularize`) do; either way the caller keeps the running
+ * mean: `a ← a + decay·(pathMean − a)`.
  *
  * @example
  * ```ts
@@ -46,19 +56,22 @@ export interface PathLengthResult {
 export const pathLengthPenalty = (
   synthesis: (w: tf.Tensor) => tf.Tensor4D,
   latents: tf.Tensor,
-  noise: tf.Tensor4D,
+  noise: tf.Tensor4D | ((imageShape: readonly number[]) => tf.Tensor4D),
   meanPathLength: number,
+  decay?: number,
 ): PathLengthResult =>
   tf.tidy(() => {
     let shape: number[] = [];
     const g = tf.grad((w: tf.Tensor) => {
       const img = synthesis(w);
       shape = img.shape;
-      return tf.sum(tf.mul(img, noise));
+      return tf.sum(tf.mul(img, typeof noise === 'function' ? noise(img.shape) : noise));
     })(latents);
     const [, h, w] = shape as [number, number, number, number];
-    const scaled = tf.div(g, Math.sqrt(h * w));
-    const axes = scaled.shape.map((_, i) => i).slice(1);
-    const lengths = tf.sqrt(tf.sum(tf.square(scaled), axes)); // [N]
-    return { penalty: tf.mean(tf.square(tf.sub(lengths, meanPathLength))) as tf.Scalar, pathMean: tf.mean(lengths) as tf.Scalar };
+    const sq = tf.square(tf.div(g, Math.sqrt(h * w)));
+    const perSample = sq.rank === 3 ? tf.mean(tf.sum(sq, 2), 1) : tf.sum(sq, sq.shape.map((_, i) => i).slice(1));
+    const lengths = tf.sqrt(perSample); // [N]
+    const pathMean = tf.mean(lengths) as tf.Scalar;
+    const target = decay === undefined ? tf.scalar(meanPathLength) : tf.add(meanPathLength, tf.mul(tf.sub(pathMean, meanPathLength), decay));
+    return { penalty: tf.mean(tf.square(tf.sub(lengths, target))) as tf.Scalar, pathMean };
   });

@@ -6,11 +6,12 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/init.ts';
-import { epochBatchIndices, trainGan } from '../../src/train/gan.ts';
+import { epochBatchIndices, trainGan, type GanNetworks, type GanTrainConfig, type TrainableGenerator } from '../../src/train/gan.ts';
+import { Rng } from '../../src/core/rng.ts';
 import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint } from '../../src/train/checkpoint.ts';
 import { NonFiniteError } from '../../src/train/errors.ts';
 import type { TrainEvent } from '../../src/train/events.ts';
-import { tinyConfig, tinyNetworks, tinyReals } from './tiny-gan.ts';
+import { tinyConfig, tinyDiscriminator, tinyNetworks, tinyReals } from './tiny-gan.ts';
 
 before(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
 const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
@@ -123,4 +124,51 @@ test('abort after step 3 of 6: checkpoint at 3 and a grid of step 3 are written,
   assert.equal(r2.step, 6);
   nets.generator.dispose(); nets.generatorEma.dispose(); nets.discriminator.dispose();
   fs.rmSync(out, { recursive: true });
+});
+
+// A tiny generator with a mapping network (w = leakyRelu(z·M)) and a synthesis network (img = tanh-free softplus(w·A)),
+// so path-length regularization (Greg) applies.
+const mappedGenerator = (seed: string): TrainableGenerator => {
+  const r = new Rng(seed);
+  const M = tf.variable(tf.tensor2d(r.normalArray(16, 0, 0.5), [4, 4])), A = tf.variable(tf.tensor2d(r.normalArray(64, 0, 0.25), [4, 16]));
+  const mapToW = (z: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => tf.leakyRelu(tf.matMul(z, M), 0.2));
+  const synthesizeW = (w: tf.Tensor): tf.Tensor4D => tf.tidy(() => tf.reshape(tf.sub(tf.softplus(tf.matMul(w as tf.Tensor2D, A)), 0.7), [-1, 4, 4, 1]) as tf.Tensor4D);
+  return {
+    latentDim: 4, mapToW, synthesizeW,
+    generate: (z) => tf.tidy(() => synthesizeW(mapToW(z))),
+    variables: () => [M, A],
+    dispose: () => tf.dispose([M, A]),
+  };
+};
+const mappedNetworks = (): GanNetworks => ({ generator: mappedGenerator('mg'), generatorEma: mappedGenerator('mg-ema'), discriminator: tinyDiscriminator('d') });
+const plConfig = (steps: number): GanTrainConfig => ({ ...tinyConfig(steps), plWeight: 2, plInterval: 2 as GanTrainConfig['plInterval'], plBatchShrink: 2 as GanTrainConfig['plBatchShrink'] });
+
+test('Greg: lazy path-length regularization every plInterval steps, running mean checkpointed, resume bit-identical; refused without a mapping network', async () => {
+  const out = tmp('gan-pl-');
+  const nets = mappedNetworks();
+  const events: TrainEvent[] = [];
+  const before = tf.memory().numTensors;
+  await trainGan({ config: plConfig(4), networks: nets, reals: tinyReals, out, onEvent: (e) => events.push(e) });
+  assert.equal(tf.memory().numTensors, before);
+  const steps = events.flatMap((e) => (e.type === 'step' ? [e.scalars] : []));
+  assert.deepEqual(steps.map((s) => 'loss/pl' in s), [true, false, true, false]); // steps 0 and 2
+  const means = steps.filter((s) => 'pl/mean' in s).map((s) => s['pl/mean']!);
+  assert.ok(means[0]! > 0 && means[1]! > means[0]! && Number.isFinite(steps[0]!['loss/pl']!), `pl/mean ${means}`);
+  const ck = loadCheckpoint(path.join(out, 'checkpoints', 'step-00000004'));
+  assert.equal((ck.meta as { trainer: { plMean: number } }).trainer.plMean, means[1]);
+  // 2 steps, then resume to 4: same weights (bit for bit) and running mean as the uninterrupted run
+  const out2 = tmp('gan-pl-resume-');
+  const n2 = mappedNetworks();
+  await trainGan({ config: plConfig(2), networks: n2, reals: tinyReals, out: out2 });
+  n2.generator.dispose(); n2.generatorEma.dispose(); n2.discriminator.dispose();
+  const n3 = mappedNetworks();
+  await trainGan({ config: plConfig(4), networks: n3, reals: tinyReals, out: out2, resume: true });
+  const ck2 = loadCheckpoint(path.join(out2, 'checkpoints', 'step-00000004'));
+  for (const [k, v] of ck.tensors) assert.deepEqual([...ck2.tensors.get(k)!.data], [...v.data], k);
+  assert.deepEqual((ck2.meta as { trainer: unknown }).trainer, (ck.meta as { trainer: unknown }).trainer);
+  // a generator without mapToW/synthesizeW cannot be path-length regularized
+  const plain = tinyNetworks();
+  await assert.rejects(trainGan({ config: plConfig(2), networks: plain, reals: tinyReals, out: tmp('gan-pl-bad-') }), /plWeight/);
+  for (const n of [nets, n3, plain]) { n.generator.dispose(); n.generatorEma.dispose(); n.discriminator.dispose(); }
+  fs.rmSync(out, { recursive: true }); fs.rmSync(out2, { recursive: true });
 });
