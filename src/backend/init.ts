@@ -58,7 +58,16 @@ const tryImport = async (name: string): Promise<{ ok: true } | { ok: false; erro
   }
 };
 
-/** Outcome of {@link NativeProvider.enable}. */
+/**
+ * Outcome of enabling the native CPU kernels (`enableNative` in
+ * `backend/native`); {@link initBackend} reports it in {@link BackendInfo.reason}.
+ *
+ * @example
+ * ```ts
+ * const r: NativeEnableResult = { ok: false, error: 'addon not built' };
+ * console.log(r.ok ? r.detail : r.error);
+ * ```
+ */
 export type NativeEnableResult =
   | {
       /** Enabled. */

@@ -158,11 +158,22 @@ export class SegmentationFolder implements ImageDataset {
   /** A name for messages. */
   readonly name: string;
   /** Matched pairs (relative paths). */
-  readonly pairs: ReadonlyArray<{ readonly id: string; readonly image: string; readonly mask: string }>;
+  readonly pairs: ReadonlyArray<{
+    /** The shared file stem that matched image and mask. */
+    readonly id: string;
+    /** Image path, relative to {@link SegmentationFolder.imagesDir}. */
+    readonly image: string;
+    /** Mask path, relative to {@link SegmentationFolder.masksDir}. */
+    readonly mask: string;
+  }>;
   /** Problems found while pairing (only with `onError: 'skip'`). */
   readonly errors: readonly DataError[];
   private readonly options: SegmentationFolderOptions;
-  constructor(readonly imagesDir: string, readonly masksDir: string, options: SegmentationFolderOptions = {}) {
+  constructor(
+    /** Folder of the images. */ readonly imagesDir: string,
+    /** Folder of the masks; a mask pairs with the image of the same file stem. */ readonly masksDir: string,
+    options: SegmentationFolderOptions = {},
+  ) {
     this.options = options;
     this.name = `SegmentationFolder(${imagesDir})`;
     const images = listImages(imagesDir, options.extensions), masks = listImages(masksDir, options.extensions);

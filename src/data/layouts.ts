@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { DataError } from '../core/errors.ts';
 import { SegmentationFolder, type SegmentationFolderOptions } from './folder.ts';
 
-/** A benchmark's folders and evaluation rules. */
+/**
+ * A benchmark's folders and evaluation rules.
+ *
+ * @example
+ * ```ts
+ * const layout: BenchmarkLayout = BENCHMARK_LAYOUTS['CUB_200_2011/test'];
+ * layout.centerCrop; // true
+ * ```
+ */
 export interface BenchmarkLayout {
   /** Images folder, relative to the data root. */
   readonly images: string;
@@ -25,6 +33,19 @@ export interface BenchmarkLayout {
 const threshold = 'foreground = first channel > 0.5 (values / 255), as `(ToTensor(mask.convert("RGB")) > 0.5)[0]`';
 
 /**
+ * A name of {@link BENCHMARK_LAYOUTS}.
+ *
+ * @example
+ * ```ts
+ * const name: BenchmarkName = 'DUTS-TE';
+ * const duts = openBenchmark(name, '/data/seg');
+ * ```
+ */
+export type BenchmarkName =
+  | 'CUB_200_2011/train' | 'CUB_200_2011/test' | 'Flowers/train' | 'Flowers/test'
+  | 'DUT_OMRON' | 'DUTS-TE' | 'DUTS-TR' | 'ECSSD' | 'generic';
+
+/**
  * The known layouts, keyed by name.
  *
  * @example
@@ -32,7 +53,7 @@ const threshold = 'foreground = first channel > 0.5 (values / 255), as `(ToTenso
  * BENCHMARK_LAYOUTS['DUTS-TE'].masks; // 'DUTS/DUTS-TE/DUTS-TE-Mask'
  * ```
  */
-export const BENCHMARK_LAYOUTS = {
+export const BENCHMARK_LAYOUTS: Readonly<Record<BenchmarkName, BenchmarkLayout>> = {
   'CUB_200_2011/train': { images: 'CUB_200_2011/train_images', masks: 'CUB_200_2011/train_segmentations', centerCrop: true,
     maskRule: `${threshold}; CUB masks are soft (averaged annotator masks, 0–255), so > 0.5 keeps pixels most annotators marked` },
   'CUB_200_2011/test': { images: 'CUB_200_2011/test_images', masks: 'CUB_200_2011/test_segmentations', centerCrop: true,
@@ -44,10 +65,7 @@ export const BENCHMARK_LAYOUTS = {
   'DUTS-TR': { images: 'DUTS/DUTS-TR/DUTS-TR-Image', masks: 'DUTS/DUTS-TR/DUTS-TR-Mask', centerCrop: false, maskRule: threshold },
   ECSSD: { images: 'ECSSD/images', masks: 'ECSSD/ground_truth_mask', centerCrop: false, maskRule: threshold },
   generic: { images: 'images', masks: 'masks', centerCrop: false, maskRule: threshold },
-} as const satisfies Record<string, BenchmarkLayout>;
-
-/** A name of {@link BENCHMARK_LAYOUTS}. */
-export type BenchmarkName = keyof typeof BENCHMARK_LAYOUTS;
+};
 
 /**
  * Open a benchmark under `root` (the folder that holds `CUB_200_2011/`, `DUTS/`, …;

@@ -304,7 +304,12 @@ export const resize = (img: Raster, width: number, height: number, mode: ResizeM
  * shortSideSize(300, 200, 128); // { width: 192, height: 128 }
  * ```
  */
-export const shortSideSize = (width: number, height: number, target: number): { width: number; height: number } =>
+export const shortSideSize = (width: number, height: number, target: number): {
+  /** Resized width. */
+  width: number;
+  /** Resized height. */
+  height: number;
+} =>
   width <= height
     ? { width: target, height: Math.floor((target * height) / width) }
     : { width: Math.floor((target * width) / height), height: target };

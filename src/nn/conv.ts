@@ -16,7 +16,15 @@ import { assertShape } from '../core/tensor.ts';
 // Initialisers
 // ---------------------------------------------------------------------------
 
-/** How to initialise a layer's weight. */
+/**
+ * How to initialise a layer's weight.
+ *
+ * @example
+ * ```ts
+ * const dcgan: WeightInit = { kind: 'normal', std: 0.02 };
+ * const p = createConv2d({ inChannels: 3, outChannels: 64, kernelSize: 4, init: dcgan }, new Rng(0));
+ * ```
+ */
 export type WeightInit =
   | {
       /** PyTorch's default: U(−1/√fanIn, 1/√fanIn) for weight and bias (kaiming-uniform with a = √5). */
@@ -51,7 +59,14 @@ const TORCH_INIT: WeightInit = { kind: 'torch' };
 // conv2d
 // ---------------------------------------------------------------------------
 
-/** Shape of a {@link Conv2dParams}. */
+/**
+ * Shape of a {@link Conv2dParams}.
+ *
+ * @example
+ * ```ts
+ * const c: Conv2dConfig = { inChannels: 3, outChannels: 8, kernelSize: 3, bias: false };
+ * ```
+ */
 export interface Conv2dConfig {
   /** Input channels. */
   readonly inChannels: number;
@@ -65,7 +80,15 @@ export interface Conv2dConfig {
   readonly init?: WeightInit;
 }
 
-/** A conv layer's variables. */
+/**
+ * A conv layer's variables.
+ *
+ * @example
+ * ```ts
+ * const p: Conv2dParams = createConv2d({ inChannels: 3, outChannels: 8, kernelSize: 3 }, new Rng(0));
+ * p.weight.shape; // [3, 3, 3, 8]
+ * ```
+ */
 export interface Conv2dParams {
   /** Filter, HWIO [k,k,in,out]. */
   readonly weight: tf.Variable<tf.Rank.R4>;
@@ -89,7 +112,15 @@ export const createConv2d = (c: Conv2dConfig, rng: Rng): Conv2dParams => {
   return { weight, bias };
 };
 
-/** Stride and zero padding, as PyTorch's `nn.Conv2d` takes them. */
+/**
+ * Stride and zero padding, as PyTorch's `nn.Conv2d` takes them.
+ *
+ * @example
+ * ```ts
+ * const down: ConvGeometry = { stride: 2, padding: 1 }; // k4 s2 p1 halves H and W
+ * const y = conv2d(p, x, down);
+ * ```
+ */
 export interface ConvGeometry {
   /** Stride. Default 1. */
   readonly stride?: number;
@@ -132,7 +163,15 @@ export const conv2d = (p: Conv2dParams, x: tf.Tensor4D, g: ConvGeometry = {}): t
 // conv2dTranspose
 // ---------------------------------------------------------------------------
 
-/** A transposed conv layer's variables. */
+/**
+ * A transposed conv layer's variables.
+ *
+ * @example
+ * ```ts
+ * const p: ConvTranspose2dParams = createConvTranspose2d({ inChannels: 16, outChannels: 8, kernelSize: 2 }, new Rng(0));
+ * p.weight.shape; // [2, 2, 8, 16]
+ * ```
+ */
 export interface ConvTranspose2dParams {
   /** Filter in tfjs's transposed layout [k,k,out,in] (PyTorch stores [in,out,k,k]). */
   readonly weight: tf.Variable<tf.Rank.R4>;
@@ -201,7 +240,14 @@ export const conv2dTranspose = (p: ConvTranspose2dParams, x: tf.Tensor4D, g: Con
 // linear
 // ---------------------------------------------------------------------------
 
-/** Shape of a {@link LinearParams}. */
+/**
+ * Shape of a {@link LinearParams}.
+ *
+ * @example
+ * ```ts
+ * const c: LinearConfig = { inFeatures: 128, outFeatures: 256 };
+ * ```
+ */
 export interface LinearConfig {
   /** Input features. */
   readonly inFeatures: number;
@@ -213,7 +259,15 @@ export interface LinearConfig {
   readonly init?: WeightInit;
 }
 
-/** A linear layer's variables. */
+/**
+ * A linear layer's variables.
+ *
+ * @example
+ * ```ts
+ * const p: LinearParams = createLinear({ inFeatures: 128, outFeatures: 256 }, new Rng(0));
+ * p.weight.shape; // [128, 256]
+ * ```
+ */
 export interface LinearParams {
   /** Weight [in,out] (PyTorch stores [out,in]). */
   readonly weight: tf.Variable<tf.Rank.R2>;
@@ -259,7 +313,12 @@ export const linear = (p: LinearParams, x: tf.Tensor2D): tf.Tensor2D =>
  * const vars = [...layerVariables(conv1), ...layerVariables(conv2)];
  * ```
  */
-export const layerVariables = (p: { readonly weight: tf.Variable; readonly bias: tf.Variable | undefined }): tf.Variable[] =>
+export const layerVariables = (p: {
+  /** The layer's weight. */
+  readonly weight: tf.Variable;
+  /** The layer's bias, or undefined. */
+  readonly bias: tf.Variable | undefined;
+}): tf.Variable[] =>
   p.bias ? [p.weight, p.bias] : [p.weight];
 
 // ---------------------------------------------------------------------------

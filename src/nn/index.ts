@@ -3,6 +3,8 @@
  *
  * @module
  */
+export * from './conv.ts';
+export * from './norm.ts';
 export * from './fused-act.ts';
 export * from './upfirdn.ts';
 export * from './init.ts';

@@ -11,7 +11,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertShape } from '../core/tensor.ts';
 
-/** Shape and constants of a {@link BatchNormParams}. */
+/**
+ * Shape and constants of a {@link BatchNormParams}.
+ *
+ * @example
+ * ```ts
+ * const c: BatchNormConfig = { channels: 64, gammaStd: 0.02 }; // DCGAN's init
+ * ```
+ */
 export interface BatchNormConfig {
   /** Channels. */
   readonly channels: number;
@@ -23,7 +30,15 @@ export interface BatchNormConfig {
   readonly gammaStd?: number;
 }
 
-/** A batch-norm layer's variables (PyTorch names in comments). */
+/**
+ * A batch-norm layer's variables (PyTorch names in comments).
+ *
+ * @example
+ * ```ts
+ * const bn: BatchNormParams = createBatchNorm({ channels: 64 });
+ * bn.momentum; // 0.1
+ * ```
+ */
 export interface BatchNormParams {
   /** Scale [C] (`weight`). Trainable. */
   readonly gamma: tf.Variable<tf.Rank.R1>;

@@ -39,7 +39,14 @@ export class TorchStorage {
     /** Element type. */ readonly dtype: StoredDType,
     /** Bytes per element. */ readonly elementSize: number,
     /** Reads the bytes on first use (zip archives). */ private readonly load?: () => Uint8Array,
-    /** For legacy views: the root storage and the element offset into it. */ readonly base?: { readonly storage: TorchStorage; readonly offset: number; readonly numel: number },
+    /** For legacy views: the root storage and the element offset into it. */ readonly base?: {
+      /** The root storage this one views. */
+      readonly storage: TorchStorage;
+      /** First element of the view, in the root storage's elements. */
+      readonly offset: number;
+      /** Elements in the view. */
+      readonly numel: number;
+    },
   ) {}
   /** This storage's bytes. */
   data(): Uint8Array {
