@@ -12,7 +12,7 @@ import { openBenchmark } from '../src/data/layouts.ts';
 import { createAccumulator } from '../src/metrics/protocols.ts';
 
 const main = async (): Promise<void> => {
-  const n = Number(process.argv[2] ?? 500), horses = process.argv[3] ?? '/work/shared/datasets/weizmann-horse';
+  const n = Number(process.argv[2] ?? 500), horses = process.argv[3] ?? '../shared/datasets/weizmann-horse';
   for (const size of [32, 64]) {
     const c = createAccumulator('melas-kyriazi'), o = createAccumulator('melas-kyriazi'), rng = new Rng('bench/baselines');
     const t0 = performance.now();

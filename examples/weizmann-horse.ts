@@ -1,14 +1,16 @@
 // The latent-direction method on real photos: a DCGAN trained on the 200 unlabeled
 // Weizmann horse photos, its foreground direction, synthetic pairs, a UNet, and the
 // evaluation against the hand-made masks (used only for the metrics).
-// Run: node --import tsx examples/weizmann-horse.ts [key=value …]   (writes out/horse/report.md)
+// Run: [WEIZMANN_HORSE=<dir with images/ and masks/>] node --import tsx examples/weizmann-horse.ts [key=value …]
+// (writes out/horse/report.md)
 import * as E from 'fp-ts/lib/Either.js';
 import { initBackend } from '../src/backend/init.ts';
 import { applyOverrides } from '../src/cli/config.ts';
 import { decodeShapesRunConfig, runShapesPipeline } from '../src/pipeline/shapes-run.ts';
 
 await initBackend();
-const root = '/work/shared/datasets/weizmann-horse';
+// The photos' folder: WEIZMANN_HORSE, else ../shared/datasets/weizmann-horse beside the project.
+const root = process.env['WEIZMANN_HORSE'] ?? '../shared/datasets/weizmann-horse';
 const base = {
   out: 'out/horse',
   dataset: { images: `${root}/images`, masks: `${root}/masks` },

@@ -74,7 +74,7 @@ export const BENCHMARK_LAYOUTS: Readonly<Record<BenchmarkName, BenchmarkLayout>>
  * @example
  * ```ts
  * const duts = openBenchmark('DUTS-TE', '/data/seg');
- * const horses = openBenchmark('generic', '/work/shared/datasets/weizmann-horse');
+ * const horses = openBenchmark('generic', '../shared/datasets/weizmann-horse');
  * ```
  */
 export const openBenchmark = (name: BenchmarkName, root: string, options: SegmentationFolderOptions = {}): SegmentationFolder => {

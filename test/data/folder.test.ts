@@ -7,6 +7,7 @@ import { DataError } from '../../src/core/errors.ts';
 import { encodePng } from '../../src/io/image.ts';
 import { ImageFolder, SegmentationFolder } from '../../src/data/folder.ts';
 import { openBenchmark } from '../../src/data/layouts.ts';
+import { weizmannHorse } from '../shared-data.ts';
 
 const png = (w: number, h: number, c: number, v: number): Uint8Array => encodePng({ width: w, height: h, channels: c, data: new Float32Array(w * h * c).fill(v) });
 
@@ -54,7 +55,7 @@ test('ImageFolder lists nested images sorted; weizmann-horse opens with the gene
   assert.deepEqual(f.files.length, 5);
   assert.equal((await f.get(0)).id, 'a/x');
   rmSync(dir, { recursive: true });
-  const horses = openBenchmark('generic', '/work/shared/datasets/weizmann-horse');
+  const horses = openBenchmark('generic', weizmannHorse());
   assert.equal(horses.length, 200);
   const s = await horses.get(0);
   assert.equal(s.id, 'horse001');

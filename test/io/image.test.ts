@@ -5,6 +5,8 @@ import { encode as encodePngRaw } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { DataError } from '../../src/core/errors.ts';
 import { centerCrop, decodeImage, encodePng, pad, resize, shortSideSize, toRgb, type Raster } from '../../src/io/image.ts';
+import { weizmannHorse } from '../shared-data.ts';
+import { join } from 'node:path';
 
 const ref = JSON.parse(readFileSync(new URL('../fixtures/data/image-reference.json', import.meta.url), 'utf8')) as Record<string, any>;
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -31,7 +33,7 @@ test('PNG 16-bit grey decodes value/65535 (not truncated to 8 bits)', () => {
 });
 
 test('JPEG: jpeg-js decode of horse001.jpg matches PIL (mean within 1/255)', () => {
-  const img = decodeImage(readFileSync('/work/shared/datasets/weizmann-horse/images/horse001.jpg'));
+  const img = decodeImage(readFileSync(join(weizmannHorse(), 'images', 'horse001.jpg')));
   const h = ref.horse001;
   assert.deepEqual([img.height, img.width, img.channels], [h.h, h.w, 3]);
   const mean = [0, 0, 0];
