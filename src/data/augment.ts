@@ -42,8 +42,18 @@ export const fitSquare = (p: Pair, size: number): Pair => {
   return p.mask ? { image, mask: centerCrop(resize(p.mask, s.width, s.height, 'nearest'), size, size) } : { image };
 };
 
-/** torchvision-style RandomResizedCrop window (10 tries, then the centre square). */
-const cropWindow = (w: number, h: number, scale: readonly [number, number], ratio: readonly [number, number], rng: Rng): [number, number, number, number] => {
+/**
+ * A torchvision-style RandomResizedCrop window `[x, y, width, height]` in pixels
+ * inside a `w × h` image: area fraction from `scale`, aspect ratio (log-uniform)
+ * from `ratio`; 10 tries, then the centre square. Used by {@link augmentPair}
+ * and by the segmenter trainer's tensor-side crop, so both draw the same windows.
+ *
+ * @example
+ * ```ts
+ * const [x, y, cw, ch] = randomCropWindow(64, 64, [0.5, 1], [3 / 4, 4 / 3], new Rng('crop'));
+ * ```
+ */
+export const randomCropWindow = (w: number, h: number, scale: readonly [number, number], ratio: readonly [number, number], rng: Rng): [number, number, number, number] => {
   const area = w * h;
   for (let k = 0; k < 10; k++) {
     const target = area * rng.uniform(scale[0], scale[1]);
@@ -55,8 +65,33 @@ const cropWindow = (w: number, h: number, scale: readonly [number, number], rati
   return [Math.floor((w - s) / 2), Math.floor((h - s) / 2), s, s];
 };
 
+/** Colour-jitter factors of one image, see {@link drawJitterFactors}. */
+export interface JitterFactors {
+  /** Brightness: every channel is multiplied by it. */
+  readonly brightness: number;
+  /** Contrast: distance from the mean grey level is multiplied by it. */
+  readonly contrast: number;
+  /** Saturation: distance from the pixel's grey level is multiplied by it. */
+  readonly saturation: number;
+}
+
+/**
+ * Draw one image's colour-jitter factors, each uniform in [1-j, 1+j], in the
+ * order brightness, contrast, saturation (three `rng.uniform` draws). Applied as
+ * brightness, then saturation, then contrast, clamped to [0, 1] (see {@link augmentPair}).
+ *
+ * @example
+ * ```ts
+ * const { brightness, contrast, saturation } = drawJitterFactors(0.2, new Rng('jitter'));
+ * ```
+ */
+export const drawJitterFactors = (j: number, rng: Rng): JitterFactors => {
+  const brightness = rng.uniform(1 - j, 1 + j), contrast = rng.uniform(1 - j, 1 + j), saturation = rng.uniform(1 - j, 1 + j);
+  return { brightness, contrast, saturation };
+};
+
 const jitter = (img: Raster, j: number, rng: Rng): Raster => {
-  const b = rng.uniform(1 - j, 1 + j), c = rng.uniform(1 - j, 1 + j), s = rng.uniform(1 - j, 1 + j);
+  const { brightness: b, contrast: c, saturation: s } = drawJitterFactors(j, rng);
   const d = img.data, n = img.width * img.height, out = new Float32Array(d.length);
   let mean = 0;
   for (let i = 0; i < n; i++) mean += 0.299 * (d[i * 3] as number) + 0.587 * (d[i * 3 + 1] as number) + 0.114 * (d[i * 3 + 2] as number);
@@ -85,7 +120,7 @@ const jitter = (img: Raster, j: number, rng: Rng): Raster => {
 export const augmentPair = (p: Pair, size: number, options: AugmentOptions, rng: Rng): Pair => {
   let out: Pair;
   if (options.cropScale) {
-    const [x, y, w, h] = cropWindow(p.image.width, p.image.height, options.cropScale, options.cropRatio ?? [3 / 4, 4 / 3], rng);
+    const [x, y, w, h] = randomCropWindow(p.image.width, p.image.height, options.cropScale, options.cropRatio ?? [3 / 4, 4 / 3], rng);
     const image = resize(crop(p.image, x, y, w, h), size, size, 'area');
     out = p.mask ? { image, mask: resize(crop(p.mask, x, y, w, h), size, size, 'nearest') } : { image };
   } else out = fitSquare(p, size);

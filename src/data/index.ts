@@ -9,6 +9,6 @@ export { BENCHMARK_LAYOUTS, openBenchmark, type BenchmarkLayout, type BenchmarkN
 export { generateShapeSample, shapesDataset, type ShapesOptions, type SegmentationSample, type SegmentationDataset } from './shapes.ts';
 export { writeShapes } from './shapes-disk.ts';
 export { batches, type Batch, type BatchOptions } from './batches.ts';
-export { augmentPair, fitSquare, type AugmentOptions, type Pair } from './augment.ts';
+export { augmentPair, drawJitterFactors, fitSquare, randomCropWindow, type AugmentOptions, type JitterFactors, type Pair } from './augment.ts';
 export { melasEvalPair, upsampleProbability, type EvalPair } from './eval-input.ts';
 export { centerPriorMask, otsuMask, otsuThreshold, type CenterPriorOptions } from './baselines.ts';

@@ -2,7 +2,10 @@
  * `gan-segmenter train-segmenter`: train a UNet on (image, mask) pairs (the
  * synthetic `shapes` benchmark or an image/mask folder pair), validating on a
  * labelled set with a paper's metrics protocol; best and last checkpoints;
- * `--resume <run folder>`.
+ * `--resume <run folder>`. Seeded augmentation of the training pairs is chosen
+ * with `train.augment` (any of `flip`, `crop`, `color`; default `[flip]`) and
+ * tuned with `train.flipProbability`, `train.cropScale`, `train.cropRatio`,
+ * `train.colorJitter` (see `SegmenterAugmentConfig`).
  *
  * @module
  */
@@ -58,7 +61,11 @@ export const TrainSegmenterCliConfig = t.type({
   validation: t.union([PairDataSpec, t.null]),
   /** Metrics protocol of the validation report. Default `melas-kyriazi` (seed 000). */
   protocol: t.keyof(Object.fromEntries(PROTOCOLS.map((p) => [p, null])) as Record<ProtocolName, null>),
-  /** Training settings (seed 000 defaults). */
+  /**
+   * Training settings (seed 000 defaults), including augmentation:
+   * `augment: [flip, crop, color]` (default `[flip]`), `flipProbability`,
+   * `cropScale`, `cropRatio`, `colorJitter` (see `SegmenterAugmentConfig`).
+   */
   train: SegmenterTrainConfig,
 });
 /** The `train-segmenter` config file. */
@@ -242,8 +249,13 @@ export const trainSegmenterCommand: Command = {
     'Config fields: out, backend, resolution, ensemble, model.{inChannels,nClasses,width,depth,bilinear},',
     'data.kind=shapes|folder (data.count, data.seed | data.images, data.masks), validation (same, or null), protocol,',
     'train.{steps,batchSize,optimizer.lr,schedule.kind=constant|step|cosine,bceWeight,diceWeight,flipProbability,validateEvery,…}.',
+    'Augmentation (seeded by train.seed and the step, so --resume stays bit-identical): train.augment=[flip,crop,color]',
+    '  (any subset, applied crop → flip → color; default [flip]); crop and flip move image and mask together (mask: nearest),',
+    '  color jitters the image only. train.flipProbability (0.5), train.cropScale=[lo,hi] area fraction (default [0.5,1]),',
+    '  train.cropRatio=[lo,hi] aspect ratio (default [0.75,1.333]), train.colorJitter=j, factors in [1-j,1+j] (default 0.2).',
     'Examples:',
     '  gan-segmenter train-segmenter out=runs/unet train.steps=1000',
+    '  gan-segmenter train-segmenter out=runs/unet-aug train.augment=[flip,crop,color] train.cropScale=[0.6,1] train.colorJitter=0.3',
     '  gan-segmenter train-segmenter validation.kind=folder validation.images=horse/images validation.masks=horse/masks resolution=64',
     'Writes out/checkpoints/ (step-* and best-*), out/log.jsonl, out/tb/, out/segmenter.safetensors (best weights).',
   ].join('\n'),
