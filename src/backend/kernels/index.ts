@@ -10,6 +10,7 @@
  * | wasm | `DepthwiseConv2dNativeBackpropFilter`, `UnsortedSegmentSum` (none) | loops in JS |
  * | cpu | `Conv2D` (~1 GFLOP/s), `Conv2DBackpropFilter` (~0.01–0.02 GFLOP/s) | blocked GEMMs in JS |
  * | cpu | `Conv2DBackpropInput` (~1 GFLOP/s) | forward conv (the GEMM above) with the phase-split flipped filter |
+ * | cpu | `Slice`, `PadV2`, `Transpose` (element-by-element index arithmetic: ~70 ms for a [32,34,34] slice) | copies of contiguous rows; a strided odometer |
  * | both | `AvgPoolGrad`, `MaxPoolGrad`, `MaxPoolWithArgmax`, `ResizeBilinearGrad`, `ResizeNearestNeighborGrad` (tfjs 4.22's are wrong for `'same'` avg pooling, `halfPixelCenters`, non-square resizes on cpu, `'same'` stride-2 max pooling on wasm) | exact adjoints of the forward kernels, loops in JS |
  *
  * @module
@@ -19,6 +20,7 @@ import { conv2dBackpropFilterGemm, conv2dGemm } from './cpu-conv.ts';
 import { conv2dBackpropFilterByConv, conv2dBackpropInputByConv } from './conv.ts';
 import { depthwiseBackpropFilterLoop, depthwiseBackpropInputByConv, unsortedSegmentSumLoop } from './depthwise.ts';
 import { avgPoolGradLoop, maxPoolGradLoop, maxPoolWithArgmaxLoop, resizeBilinearGradLoop, resizeNearestGradLoop } from './resample.ts';
+import { padByRows, sliceByRows, transposeStrided } from './copy.ts';
 import type { Kernel, KernelFactory } from './util.ts';
 
 const RESAMPLE_GRADS: Readonly<Record<string, KernelFactory>> = {
@@ -43,6 +45,9 @@ const FIXES: Readonly<Record<string, Readonly<Record<string, KernelFactory>>>> =
     Conv2D: conv2dGemm,
     Conv2DBackpropFilter: conv2dBackpropFilterGemm,
     Conv2DBackpropInput: conv2dBackpropInputByConv,
+    Slice: sliceByRows,
+    PadV2: padByRows,
+    Transpose: transposeStrided,
     ...RESAMPLE_GRADS,
   },
 };

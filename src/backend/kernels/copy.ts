@@ -1,0 +1,109 @@
+/**
+ * `Slice`, `PadV2` and `Transpose` as row copies and strided loops. tfjs's cpu kernels walk a non-contiguous slice
+ * element by element through index arithmetic (a [32,34,34] slice took ~70 ms); these
+ * copy each contiguous innermost run with `TypedArray.set`. Pure JS, any dtype but strings.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { input, make, type Kernel, type KernelArgs, type KernelFactory } from './util.ts';
+
+type Numeric = Float32Array | Int32Array | Uint8Array;
+
+const strides = (shape: readonly number[]): number[] => {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
+  return s;
+};
+
+const numeric = (args: KernelArgs, t: tf.TensorInfo): Numeric | undefined => {
+  const v = args.backend.readSync(t.dataId);
+  return v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array ? v : undefined;
+};
+
+/**
+ * Copy the box `begin`/`size` of `src` (shape `shape`) into `dst` (shape `dstShape`) at
+ * `dstBegin`, one innermost run at a time.
+ */
+const copyBox = (src: Numeric, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: Numeric, dstShape: readonly number[], dstBegin: readonly number[]): void => {
+  const rank = shape.length;
+  if (rank === 0) { dst[0] = src[0]!; return; }
+  const ss = strides(shape), ds = strides(dstShape);
+  const run = size[rank - 1]!;
+  if (size.some((n) => n === 0)) return;
+  const idx = new Array<number>(rank - 1).fill(0);
+  for (;;) {
+    let so = begin[rank - 1]!, d = dstBegin[rank - 1]!;
+    for (let k = 0; k < rank - 1; k++) { so += (begin[k]! + idx[k]!) * ss[k]!; d += (dstBegin[k]! + idx[k]!) * ds[k]!; }
+    dst.set(src.subarray(so, so + run), d);
+    let k = rank - 2;
+    while (k >= 0) { if (++idx[k]! < size[k]!) break; idx[k] = 0; k--; }
+    if (k < 0) return;
+  }
+};
+
+const newLike = (v: Numeric, n: number): Numeric =>
+  v instanceof Float32Array ? new Float32Array(n) : v instanceof Int32Array ? new Int32Array(n) : new Uint8Array(n);
+
+/** `Slice` as row copies (falls back to the original kernel for strings). */
+export const sliceByRows: KernelFactory = (_backendName, original): Kernel => (args) => {
+  const x = input('Slice', args, 'x');
+  const v = numeric(args, x);
+  if (!v) {
+    if (original) return original(args);
+    throw new Error('Slice: unsupported dtype');
+  }
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs?.['begin'] as number[], args.attrs?.['size'] as number[]);
+  tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
+  const out = newLike(v, size.reduce((a, b) => a * b, 1));
+  copyBox(v, x.shape, begin, size, out, size, size.map(() => 0));
+  return make(args.backend, [...size], x.dtype, out);
+};
+
+/** `PadV2` (constant padding) as a fill then row copies (falls back for strings). */
+export const padByRows: KernelFactory = (_backendName, original): Kernel => (args) => {
+  const x = input('PadV2', args, 'x');
+  const v = numeric(args, x);
+  if (!v) {
+    if (original) return original(args);
+    throw new Error('PadV2: unsupported dtype');
+  }
+  const paddings = args.attrs?.['paddings'] as Array<[number, number]>;
+  const value = (args.attrs?.['constantValue'] as number | undefined) ?? 0;
+  const outShape = x.shape.map((n, i) => paddings[i]![0] + n + paddings[i]![1]);
+  const out = newLike(v, outShape.reduce((a, b) => a * b, 1));
+  if (value !== 0) out.fill(value);
+  copyBox(v, x.shape, x.shape.map(() => 0), x.shape, out, outShape, paddings.map((p) => p[0]));
+  return make(args.backend, outShape, x.dtype, out);
+};
+
+/** `Transpose` with an odometer over the output and a strided inner loop (falls back for strings). */
+export const transposeStrided: KernelFactory = (_backendName, original): Kernel => (args) => {
+  const x = input('Transpose', args, 'x');
+  const v = numeric(args, x);
+  if (!v) {
+    if (original) return original(args);
+    throw new Error('Transpose: unsupported dtype');
+  }
+  const perm = args.attrs?.['perm'] as number[];
+  const rank = x.shape.length;
+  const outShape = perm.map((p) => x.shape[p]!);
+  const n = outShape.reduce((a, b) => a * b, 1);
+  const out = newLike(v, n);
+  if (rank === 0 || n === 0) { if (n) out[0] = v[0]!; return make(args.backend, outShape, x.dtype, out); }
+  const ss = strides(x.shape);
+  const step = perm.map((p) => ss[p]!); // source stride of each output dim
+  const inner = outShape[rank - 1]!, innerStep = step[rank - 1]!;
+  const idx = new Array<number>(rank - 1).fill(0);
+  let o = 0;
+  for (;;) {
+    let s = 0;
+    for (let k = 0; k < rank - 1; k++) s += idx[k]! * step[k]!;
+    if (innerStep === 1) { out.set(v.subarray(s, s + inner), o); o += inner; }
+    else for (let j = 0; j < inner; j++, s += innerStep) out[o++] = v[s]!;
+    let k = rank - 2;
+    while (k >= 0) { if (++idx[k]! < outShape[k]!) break; idx[k] = 0; k--; }
+    if (k < 0) break;
+  }
+  return make(args.backend, outShape, x.dtype, out);
+};
