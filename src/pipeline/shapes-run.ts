@@ -27,7 +27,7 @@ import { DataError, type ConfigError } from '../core/errors.ts';
 import { createDCGANDiscriminator, createDCGANGenerator, dcganSmall32, type DCGANGenerator } from '../models/dcgan/index.ts';
 import { createUNet } from '../models/unet/index.ts';
 import { trainGan, dcganTrainDefaults, epochBatches, type GanTrainConfig } from '../train/gan.ts';
-import { seed000SegmenterDefaults, type SegmenterTrainConfig } from '../train/segmenter.ts';
+import { SegmenterAugmentation, seed000SegmenterDefaults, type SegmenterTrainConfig } from '../train/segmenter.ts';
 import type { AdamConfig, LrSchedule } from '../train/adam.ts';
 import { shapesDataset } from '../data/shapes.ts';
 import { writeSafetensors } from '../io/safetensors-file.ts';
@@ -99,6 +99,7 @@ export const ShapesRunConfig = t.type({
     /** Training steps. */ steps: PositiveInt,
     /** Batch size. */ batchSize: PositiveInt,
     /** Adam learning rate (paper 1e-3). */ lr: t.number,
+    /** Seeded augmentation of the synthetic pairs (`flip`, `crop`, `color`). */ augment: t.array(SegmenterAugmentation),
   }),
   /** Held-out evaluation. */
   eval: RunEvalConfig,
@@ -117,7 +118,7 @@ const SHAPES_RUN_DEFAULTS = {
   gan: { weights: '', trainImages: 4000, steps: 1500, batchSize: 32, width: 32 },
   direction: { batchSize: 32, iterations: 300 },
   data: { count: 2000 },
-  unet: { width: 16, depth: 3, steps: 800, batchSize: 16, lr: 1e-3 },
+  unet: { width: 16, depth: 3, steps: 800, batchSize: 16, lr: 1e-3, augment: ['flip', 'crop', 'color'] },
   eval: { count: 200 },
   resume: false,
 };
@@ -266,6 +267,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
   const segCfg: SegmenterTrainConfig = {
     ...seed000SegmenterDefaults, seed: String(c.seed), steps: c.unet.steps, batchSize: c.unet.batchSize,
     optimizer: { ...seed000SegmenterDefaults.optimizer, lr: c.unet.lr } as AdamConfig,
+    augment: c.unet.augment,
     // Paper: ×0.2 every 8000 of 18000 steps — the same fractions of our run.
     schedule: { kind: 'step', every: Math.max(1, Math.round((c.unet.steps * 8000) / 18000)), factor: 0.2 } as LrSchedule,
     validateEvery: 0 as SegmenterTrainConfig['validateEvery'], checkpointEvery: Math.max(100, c.unet.steps) as SegmenterTrainConfig['checkpointEvery'], logEvery: 25 as SegmenterTrainConfig['logEvery'],
@@ -329,7 +331,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
       `Generator: ${JSON.stringify(genRecord)}.`,
       `Direction: variant ${dirCfg.right.variant}, ${dirCfg.right.iterations} iterations, batch ${dirCfg.right.batchSize}, losses ${JSON.stringify(dirCfg.right.losses)}. Synthetic pairs: ${c.data.count}.`,
       ...notes,
-      `UNet width ${c.unet.width}, depth ${c.unet.depth}, ${c.unet.steps} steps of batch ${c.unet.batchSize}, Adam ${c.unet.lr}. Metrics: \`melas-kyriazi\` protocol (per-image IoU at 0.5, accuracy, max F-beta) on ${c.dataset === 'shapes' ? `${nEval} held-out \`shapes\` images never seen in training` : `the ${nEval} photos of ${c.dataset.images} at ${c.resolution}² (the GAN trained on these photos without their masks)`}. Seed ${String(c.seed)}, backend ${tf.getBackend()}.`,
+      `UNet width ${c.unet.width}, depth ${c.unet.depth}, ${c.unet.steps} steps of batch ${c.unet.batchSize}, Adam ${c.unet.lr}, augmentation ${c.unet.augment.join('+') || 'none'}. Metrics: \`melas-kyriazi\` protocol (per-image IoU at 0.5, accuracy, max F-beta) on ${c.dataset === 'shapes' ? `${nEval} held-out \`shapes\` images never seen in training` : `the ${nEval} photos of ${c.dataset.images} at ${c.resolution}² (the GAN trained on these photos without their masks)`}. Seed ${String(c.seed)}, backend ${tf.getBackend()}.`,
     ],
     rows,
     timings,
