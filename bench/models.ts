@@ -2,7 +2,7 @@
  * Benchmark workloads in tfjs, written to match tools/bench/torch_bench.py op for op.
  *
  * - `unet`: milesial/Pytorch-UNet structure (DoubleConv = (conv3×3 no bias → BatchNorm
- *   (batch statistics) → ReLU)×2; 4 × (maxpool 2 + DoubleConv); 4 × (bilinear ×2
+ *   (batch statistics, biased variance) → ReLU)×2; 4 × (maxpool 2 + DoubleConv); 4 × (bilinear ×2
  *   align_corners, concat skip, DoubleConv with mid = in/2); 1×1 conv head), base width
  *   44 with the bilinear factor 2 (widths 44, 88, 176, 352, 352) ⇒ 8.16 M parameters,
  *   3 input channels, 1 output logit; loss BCE-with-logits; Adam lr 1e-3.
@@ -62,32 +62,40 @@ export const createUNet = (base = 44, inChannels = 3, outChannels = 1): UNet => 
   return { params: p, base };
 };
 
-const batchNormRelu = (x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D => {
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  const scale = tf.mul(tf.rsqrt(tf.add(variance, 1e-5)), gamma);
-  return tf.relu(tf.add(tf.mul(tf.sub(x, mean), scale), beta));
-};
+// Every block runs in its own tf.tidy, as the library's layers do (STYLE.md): what the
+// gradient tape does not keep is freed when the block returns, not at the end of the pass.
+// The centred input serves both the variance and the output (as in the library's batchNorm),
+// so the gradient tape keeps one copy of it, not two (tf.moments centres on its own).
+const batchNormRelu = (x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D =>
+  tf.tidy(() => {
+    const centred = tf.sub(x, tf.mean(x, [0, 1, 2]));
+    const variance = tf.mean(tf.square(centred), [0, 1, 2]);
+    const scale = tf.mul(tf.rsqrt(tf.add(variance, 1e-5)), gamma);
+    return tf.relu(tf.add(tf.mul(centred, scale), beta));
+  });
 
-const doubleConv = (p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D => {
-  let h = tf.conv2d(x, p[`${name}.c1`] as tf.Tensor4D, 1, 'same');
-  h = batchNormRelu(h, p[`${name}.g1`]!, p[`${name}.b1`]!);
-  h = tf.conv2d(h, p[`${name}.c2`] as tf.Tensor4D, 1, 'same');
-  return batchNormRelu(h, p[`${name}.g2`]!, p[`${name}.b2`]!);
-};
+const doubleConv = (p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D =>
+  tf.tidy(() => {
+    let h = tf.conv2d(x, p[`${name}.c1`] as tf.Tensor4D, 1, 'same');
+    h = batchNormRelu(h, p[`${name}.g1`]!, p[`${name}.b1`]!);
+    h = tf.conv2d(h, p[`${name}.c2`] as tf.Tensor4D, 1, 'same');
+    return batchNormRelu(h, p[`${name}.g2`]!, p[`${name}.b2`]!);
+  });
 
 /** Forward pass: NHWC image → NHW1 logits. */
 export const unetForward = (net: UNet, x: tf.Tensor4D): tf.Tensor4D => {
   const p = net.params;
   const x1 = doubleConv(p, 'inc', x);
-  const down = (name: string, h: tf.Tensor4D): tf.Tensor4D => doubleConv(p, name, tf.maxPool(h, 2, 2, 'valid'));
+  const down = (name: string, h: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => doubleConv(p, name, tf.maxPool(h, 2, 2, 'valid')));
   const x2 = down('down1', x1);
   const x3 = down('down2', x2);
   const x4 = down('down3', x3);
   const x5 = down('down4', x4);
-  const up = (name: string, h: tf.Tensor4D, skip: tf.Tensor4D): tf.Tensor4D => {
-    const u = tf.image.resizeBilinear(h, [skip.shape[1], skip.shape[2]], true);
-    return doubleConv(p, name, tf.concat([skip, u], 3));
-  };
+  const up = (name: string, h: tf.Tensor4D, skip: tf.Tensor4D): tf.Tensor4D =>
+    tf.tidy(() => {
+      const u = tf.image.resizeBilinear(h, [skip.shape[1], skip.shape[2]], true);
+      return doubleConv(p, name, tf.concat([skip, u], 3));
+    });
   let h = up('up1', x5, x4);
   h = up('up2', h, x3);
   h = up('up3', h, x2);
@@ -116,7 +124,7 @@ const modConvParams = (p: Params, name: string, cin: number, cout: number, k: nu
 };
 
 /** Modulated conv, non-fused form: scale input channels by the style, conv, demodulate. */
-const modConv = (p: Params, name: string, x: tf.Tensor4D, w: tf.Tensor2D, demod: boolean): tf.Tensor4D => {
+const modConv = (p: Params, name: string, x: tf.Tensor4D, w: tf.Tensor2D, demod: boolean): tf.Tensor4D => tf.tidy(() => {
   const weight = p[`${name}.weight`] as tf.Tensor4D;
   const [k, , cin, cout] = weight.shape;
   const s = linear(p, `${name}.affine`, w); // [N, cin]
@@ -128,7 +136,15 @@ const modConv = (p: Params, name: string, x: tf.Tensor4D, w: tf.Tensor2D, demod:
     y = tf.mul(y, tf.reshape(d, [n, 1, 1, cout]));
   }
   return y;
-};
+});
+
+/** A StyleGAN2 layer: modulated conv (demodulated), bias, leaky ReLU 0.2. */
+const styledConv = (p: Params, name: string, bias: string, x: tf.Tensor4D, w: tf.Tensor2D): tf.Tensor4D =>
+  tf.tidy(() => tf.leakyRelu(tf.add(modConv(p, name, x, w, true), p[bias]!), 0.2));
+
+/** A discriminator layer: conv, bias, leaky ReLU 0.2. */
+const convAct = (x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, pad: 'same' | 'valid'): tf.Tensor4D =>
+  tf.tidy(() => tf.leakyRelu(tf.add(tf.conv2d(x, w as tf.Tensor4D, 1, pad), b), 0.2));
 
 const up2 = (x: tf.Tensor4D): tf.Tensor4D => tf.image.resizeNearestNeighbor(x, [x.shape[1] * 2, x.shape[2] * 2]);
 
@@ -183,13 +199,15 @@ export const generate = (gan: StyleGan, z: tf.Tensor2D): tf.Tensor4D => {
   for (let i = 0; p[`map${i}.w`]; i++) w = tf.leakyRelu(linear(p, `map${i}`, w), 0.2);
   const n = z.shape[0];
   let x = tf.tile(p['const']!, [n, 1, 1, 1]) as tf.Tensor4D;
-  x = tf.leakyRelu(tf.add(modConv(p, 'conv0', x, w, true), p['bias0']!), 0.2);
+  x = styledConv(p, 'conv0', 'bias0', x, w);
   let rgb = modConv(p, 'rgb0', x, w, false);
   for (let i = 0; p[`b${i}.c1.weight`]; i++) {
-    x = up2(x);
-    x = tf.leakyRelu(tf.add(modConv(p, `b${i}.c1`, x, w, true), p[`b${i}.bias1`]!), 0.2);
-    x = tf.leakyRelu(tf.add(modConv(p, `b${i}.c2`, x, w, true), p[`b${i}.bias2`]!), 0.2);
-    rgb = tf.add(up2(rgb), modConv(p, `b${i}.rgb`, x, w, false));
+    const xi = x, ri = rgb;
+    [x, rgb] = tf.tidy(() => {
+      let h = styledConv(p, `b${i}.c1`, `b${i}.bias1`, up2(xi), w);
+      h = styledConv(p, `b${i}.c2`, `b${i}.bias2`, h, w);
+      return [h, tf.add(up2(ri), modConv(p, `b${i}.rgb`, h, w, false))] as [tf.Tensor4D, tf.Tensor4D];
+    });
   }
   return rgb;
 };
@@ -197,12 +215,15 @@ export const generate = (gan: StyleGan, z: tf.Tensor2D): tf.Tensor4D => {
 /** Discriminator: NHWC 64×64×3 → logits [N, 1]. */
 export const discriminate = (gan: StyleGan, img: tf.Tensor4D): tf.Tensor2D => {
   const p = gan.d;
-  let x = tf.leakyRelu(tf.add(tf.conv2d(img, p['frgb.w'] as tf.Tensor4D, 1, 'valid'), p['frgb.b']!), 0.2) as tf.Tensor4D;
+  let x = convAct(img, p['frgb.w']!, p['frgb.b']!, 'valid');
   for (let i = 0; p[`blk${i}.c1`]; i++) {
-    let h = tf.leakyRelu(tf.add(tf.conv2d(x, p[`blk${i}.c1`] as tf.Tensor4D, 1, 'same'), p[`blk${i}.b1`]!), 0.2) as tf.Tensor4D;
-    h = tf.avgPool(tf.leakyRelu(tf.add(tf.conv2d(h, p[`blk${i}.c2`] as tf.Tensor4D, 1, 'same'), p[`blk${i}.b2`]!), 0.2) as tf.Tensor4D, 2, 2, 'valid');
-    const skip = tf.conv2d(tf.avgPool(x, 2, 2, 'valid'), p[`blk${i}.skip`] as tf.Tensor4D, 1, 'valid');
-    x = tf.mul(tf.add(h, skip), Math.SQRT1_2) as tf.Tensor4D;
+    const xi = x;
+    x = tf.tidy(() => {
+      let h = convAct(xi, p[`blk${i}.c1`]!, p[`blk${i}.b1`]!, 'same');
+      h = tf.avgPool(convAct(h, p[`blk${i}.c2`]!, p[`blk${i}.b2`]!, 'same'), 2, 2, 'valid');
+      const skip = tf.conv2d(tf.avgPool(xi, 2, 2, 'valid'), p[`blk${i}.skip`] as tf.Tensor4D, 1, 'valid');
+      return tf.mul(tf.add(h, skip), Math.SQRT1_2) as tf.Tensor4D;
+    });
   }
   const flat = tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
   return linear(p, 'out', tf.leakyRelu(linear(p, 'fc', flat), 0.2));

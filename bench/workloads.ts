@@ -1,9 +1,11 @@
 /**
  * The benchmark workloads on the tfjs side (the PyTorch side is tools/bench/torch_bench.py).
+ * Training steps use the library's own `Adam` (src/train/adam.ts), as its training loops do.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { Adam, type AdamConfig } from '../src/train/adam.ts';
 import { bceWithLogits, countParams, createStyleGan, createUNet, discriminate, generate, unetForward } from './models.ts';
 
 /** A prepared workload: `step` runs one timed unit of work and waits for its results. */
@@ -32,14 +34,16 @@ const convWorkload = (n: number, size: number, c: number): Workload => {
 const unetWorkload = (size: number): Workload => {
   const net = createUNet();
   const vars = Object.values(net.params);
-  const opt = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
+  const opt = new Adam(vars, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as AdamConfig);
   const x = tf.randomNormal([8, size, size, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
   const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([8, size, size, 1], 0, 1, 'float32', 5), 0.5), 'float32'));
   return {
     step: () => {
-      const loss = opt.minimize(() => bceWithLogits(unetForward(net, x), y), true, vars);
-      loss?.dataSync();
-      loss?.dispose();
+      const { value, grads } = tf.variableGrads(() => bceWithLogits(unetForward(net, x), y), vars);
+      opt.apply(grads);
+      tf.dispose(grads);
+      value.dataSync();
+      value.dispose();
     },
     dispose: () => {
       opt.dispose();
@@ -69,24 +73,31 @@ const softplus = (x: tf.Tensor): tf.Tensor => tf.softplus(x);
 const styleganWorkload = (): Workload => {
   const gan = createStyleGan();
   const gVars = Object.values(gan.g), dVars = Object.values(gan.d);
-  const optG = tf.train.adam(2e-3, 0, 0.99, 1e-8);
-  const optD = tf.train.adam(2e-3, 0, 0.99, 1e-8);
+  const adam = { lr: 2e-3, beta1: 0, beta2: 0.99, eps: 1e-8 } as AdamConfig;
+  const optG = new Adam(gVars, adam);
+  const optD = new Adam(dVars, adam);
   const real = tf.randomNormal([8, 64, 64, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
   let seed = 8;
+  const minimize = (opt: Adam, vars: tf.Variable[], f: () => tf.Scalar): tf.Scalar => {
+    const { value, grads } = tf.variableGrads(f, vars);
+    opt.apply(grads);
+    tf.dispose(grads);
+    return value;
+  };
   return {
     step: () => {
       const z = tf.randomNormal([8, gan.zdim], 0, 1, 'float32', seed++) as tf.Tensor2D;
       const fake = tf.tidy(() => generate(gan, z));
-      const lossD = optD.minimize(() => {
+      const lossD = minimize(optD, dVars, () => {
         const realGrad = tf.grad((r: tf.Tensor) => tf.sum(discriminate(gan, r as tf.Tensor4D)));
         const r1 = tf.mean(tf.sum(tf.square(realGrad(real)), [1, 2, 3]));
         const logistic = tf.add(tf.mean(softplus(discriminate(gan, fake))), tf.mean(softplus(tf.neg(discriminate(gan, real)))));
         return tf.add(logistic, tf.mul(r1, 5)) as tf.Scalar;
-      }, true, dVars);
-      const lossG = optG.minimize(() => tf.mean(softplus(tf.neg(discriminate(gan, generate(gan, z))))) as tf.Scalar, true, gVars);
-      lossD?.dataSync();
-      lossG?.dataSync();
-      tf.dispose([z, fake, lossD, lossG] as tf.Tensor[]);
+      });
+      const lossG = minimize(optG, gVars, () => tf.mean(softplus(tf.neg(discriminate(gan, generate(gan, z))))) as tf.Scalar);
+      lossD.dataSync();
+      lossG.dataSync();
+      tf.dispose([z, fake, lossD, lossG]);
     },
     dispose: () => {
       optG.dispose();

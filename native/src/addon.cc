@@ -351,6 +351,31 @@ napi_value GemmName(napi_env env, napi_callback_info) {
   return r;
 }
 
+// ---------------------------------------------------------------- output arrays
+// detach(arrayBuffer): the JS array pool (src/backend/native/pool.ts) hands over each
+// output array it will not keep, once no tensor refers to it. Detaching drops V8's only
+// reference to the backing store, which is freed at once, so malloc reuses the memory for
+// the next array of any size instead of it waiting for the garbage collector; every view
+// of a detached buffer reads as length 0, which the kernels above reject. Returns false
+// when the buffer cannot be detached.
+napi_value Detach(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[1];
+    args(env, info, a);
+    bool is = false;
+    CHECK_NAPI(napi_is_arraybuffer(env, a[0], &is));
+    if (!is) throw Fail{"detach: expected an ArrayBuffer"};
+    bool done = napi_detach_arraybuffer(env, a[0]) == napi_ok;
+    if (!done) {
+      const napi_extended_error_info* e;
+      napi_get_last_error_info(env, &e);  // clears the pending napi error
+    }
+    napi_value r;
+    CHECK_NAPI(napi_get_boolean(env, done, &r));
+    return r;
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -371,6 +396,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"logicalNot", nullptr, LogicalNot, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemm", nullptr, GemmName, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   gsn::setThreads(2);

@@ -93,10 +93,13 @@ export const batchNorm = (p: BatchNormParams, x: tf.Tensor4D, training: boolean,
     const c = p.gamma.shape[0];
     assertShape('batchNorm', x, [null, null, null, c]);
     let mean: tf.Tensor, variance: tf.Tensor;
+    let centred: tf.Tensor | undefined;
     if (training) {
-      const m = tf.moments(x, [0, 1, 2]);
-      mean = m.mean;
-      variance = m.variance;
+      // tf.moments without its own copy of x − mean: the output reuses this one, so a
+      // gradient tape keeps a single activation-sized centred tensor per layer.
+      mean = tf.mean(x, [0, 1, 2]);
+      centred = tf.sub(x, mean);
+      variance = tf.mean(tf.square(centred), [0, 1, 2]);
       if (updateStats) {
         const count = x.shape[0] * x.shape[1] * x.shape[2];
         const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
@@ -109,7 +112,7 @@ export const batchNorm = (p: BatchNormParams, x: tf.Tensor4D, training: boolean,
       variance = p.runningVar;
     }
     const scale = tf.mul(tf.rsqrt(tf.add(variance, p.eps)), p.gamma);
-    return tf.add(tf.mul(tf.sub(x, mean), scale), p.beta) as tf.Tensor4D;
+    return tf.add(tf.mul(centred ?? tf.sub(x, mean), scale), p.beta) as tf.Tensor4D;
   });
 
 /**

@@ -88,15 +88,19 @@ export class Adam {
     this.t += 1;
     const { beta1: b1, beta2: b2, eps } = this.config;
     const c1 = 1 - b1 ** this.t, c2 = 1 - b2 ** this.t;
-    tf.tidy(() => {
-      this.variables.forEach((x, i) => {
-        const g = grads[x.name];
-        if (!g) return;
-        const m = this.m[i]!, v = this.v[i]!;
-        m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
-        v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
-        const mHat = tf.div(m, c1), vHat = tf.div(v, c2);
-        x.assign(tf.sub(x, tf.div(tf.mul(mHat, lr), tf.add(tf.sqrt(vHat), eps))));
+    // Each variable on its own and each term in its own tidy: at most four parameter-sized
+    // temporaries exist at once (fourteen per variable, for every variable, in one tidy),
+    // which is also what a recycling array pool ends up holding for each parameter shape.
+    this.variables.forEach((x, i) => {
+      const g = grads[x.name];
+      if (!g) return;
+      const m = this.m[i]!, v = this.v[i]!;
+      tf.tidy(() => m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1))));
+      tf.tidy(() => v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2))));
+      tf.tidy(() => {
+        const num = tf.tidy(() => tf.mul(tf.div(m, c1), lr)); // m̂·lr
+        const den = tf.tidy(() => tf.add(tf.sqrt(tf.div(v, c2)), eps)); // √v̂ + ε
+        x.assign(tf.sub(x, tf.div(num, den)));
       });
     });
   }

@@ -46,6 +46,8 @@ export interface NativeAddon {
   gemm(): string;
   /** Worker threads (OpenBLAS and the addon's own loops); returns the count in effect. */
   setThreads(n: number): number;
+  /** Detach an ArrayBuffer, freeing its memory now; false if it cannot be detached. Absent from addons built before it existed. */
+  detach?(buffer: ArrayBuffer): boolean;
 }
 
 /** Where the built addon lives: `GAN_SEGMENTER_NATIVE_ADDON`, else native/build/Release under the package root (src/ and dist/ are both two levels below). */
