@@ -42,32 +42,29 @@ const copyBox = (src: Numeric, shape: readonly number[], begin: readonly number[
   }
 };
 
+/** A kernel on the numeric data of input `x`, falling back to `original` for strings. */
+const numericKernel = (name: string, original: Kernel | undefined, body: (args: KernelArgs, x: tf.TensorInfo, v: Numeric) => tf.TensorInfo): Kernel => (args) => {
+  const x = input(name, args, 'x');
+  const v = numeric(args, x);
+  if (v) return body(args, x, v);
+  if (original) return original(args);
+  throw new Error(`${name}: unsupported dtype ${x.dtype}`);
+};
+
 const newLike = (v: Numeric, n: number): Numeric =>
   v instanceof Float32Array ? new Float32Array(n) : v instanceof Int32Array ? new Int32Array(n) : new Uint8Array(n);
 
 /** `Slice` as row copies (falls back to the original kernel for strings). */
-export const sliceByRows: KernelFactory = (_backendName, original): Kernel => (args) => {
-  const x = input('Slice', args, 'x');
-  const v = numeric(args, x);
-  if (!v) {
-    if (original) return original(args);
-    throw new Error('Slice: unsupported dtype');
-  }
+export const sliceByRows: KernelFactory = (_backendName, original) => numericKernel('Slice', original, (args, x, v) => {
   const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs?.['begin'] as number[], args.attrs?.['size'] as number[]);
   tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
   const out = newLike(v, size.reduce((a, b) => a * b, 1));
   copyBox(v, x.shape, begin, size, out, size, size.map(() => 0));
   return make(args.backend, [...size], x.dtype, out);
-};
+});
 
 /** `PadV2` (constant padding) as a fill then row copies (falls back for strings). */
-export const padByRows: KernelFactory = (_backendName, original): Kernel => (args) => {
-  const x = input('PadV2', args, 'x');
-  const v = numeric(args, x);
-  if (!v) {
-    if (original) return original(args);
-    throw new Error('PadV2: unsupported dtype');
-  }
+export const padByRows: KernelFactory = (_backendName, original) => numericKernel('PadV2', original, (args, x, v) => {
   const paddings = args.attrs?.['paddings'] as Array<[number, number]>;
   const value = (args.attrs?.['constantValue'] as number | undefined) ?? 0;
   const outShape = x.shape.map((n, i) => paddings[i]![0] + n + paddings[i]![1]);
@@ -75,16 +72,10 @@ export const padByRows: KernelFactory = (_backendName, original): Kernel => (arg
   if (value !== 0) out.fill(value);
   copyBox(v, x.shape, x.shape.map(() => 0), x.shape, out, outShape, paddings.map((p) => p[0]));
   return make(args.backend, outShape, x.dtype, out);
-};
+});
 
 /** `Transpose` with an odometer over the output and a strided inner loop (falls back for strings). */
-export const transposeStrided: KernelFactory = (_backendName, original): Kernel => (args) => {
-  const x = input('Transpose', args, 'x');
-  const v = numeric(args, x);
-  if (!v) {
-    if (original) return original(args);
-    throw new Error('Transpose: unsupported dtype');
-  }
+export const transposeStrided: KernelFactory = (_backendName, original) => numericKernel('Transpose', original, (args, x, v) => {
   const perm = args.attrs?.['perm'] as number[];
   const rank = x.shape.length;
   const outShape = perm.map((p) => x.shape[p]!);
@@ -106,4 +97,4 @@ export const transposeStrided: KernelFactory = (_backendName, original): Kernel 
     if (k < 0) break;
   }
   return make(args.backend, outShape, x.dtype, out);
-};
+});
