@@ -97,6 +97,25 @@ const addBigganSn = (t: WeightTargets, prefix: string, l: SnLayer, conv1x1AsMatr
   t.set(`${prefix}.u0`, { variable: l.u, storedShape: [1, o], fromStored: reshapedTo([o]), toStored: (x) => x.reshape([1, o]) });
 };
 
+/** The convolutions (`blocks.i.0.conv1/conv2/conv_sc`) and attention (`blocks.i.1.*`) of block `i`, G's and D's alike. */
+const addBigganBlockConvs = (
+  t: WeightTargets, i: number,
+  b: { readonly conv1: SnLayer; readonly conv2: SnLayer; readonly convSc?: SnLayer | undefined; readonly attention?: { readonly theta: SnLayer; readonly phi: SnLayer; readonly g: SnLayer; readonly o: SnLayer; readonly gamma: tf.Variable } | undefined },
+): void => {
+  const pre = `blocks.${i}.0`;
+  addBigganSn(t, `${pre}.conv1`, b.conv1);
+  addBigganSn(t, `${pre}.conv2`, b.conv2);
+  if (b.convSc) addBigganSn(t, `${pre}.conv_sc`, b.convSc);
+  if (b.attention) {
+    const a = b.attention, ap = `blocks.${i}.1`;
+    addBigganSn(t, `${ap}.theta`, a.theta, true);
+    addBigganSn(t, `${ap}.phi`, a.phi, true);
+    addBigganSn(t, `${ap}.g`, a.g, true);
+    addBigganSn(t, `${ap}.o`, a.o, true);
+    t.set(`${ap}.gamma`, { variable: a.gamma, storedShape: [], fromStored: reshapedTo([1]), toStored: (x) => x.reshape([]) });
+  }
+};
+
 /**
  * BigGAN-PyTorch names (`shared.weight`, `blocks.0.0.bn1.gain.u0`, `output_layer.2.weight`, …).
  * The `sv0` buffers are logs only (unused by the eval forward): ignore them when applying.
@@ -118,17 +137,7 @@ export const bigganWeightTargets = (p: BigGANParams): WeightTargets => {
       t.set(`${pre}.${name}.stored_mean`, same(bn.storedMean));
       t.set(`${pre}.${name}.stored_var`, same(bn.storedVar));
     }
-    addBigganSn(t, `${pre}.conv1`, b.conv1);
-    addBigganSn(t, `${pre}.conv2`, b.conv2);
-    if (b.convSc) addBigganSn(t, `${pre}.conv_sc`, b.convSc);
-    if (b.attention) {
-      const a = b.attention, ap = `blocks.${i}.1`;
-      addBigganSn(t, `${ap}.theta`, a.theta, true);
-      addBigganSn(t, `${ap}.phi`, a.phi, true);
-      addBigganSn(t, `${ap}.g`, a.g, true);
-      addBigganSn(t, `${ap}.o`, a.o, true);
-      t.set(`${ap}.gamma`, { variable: a.gamma, storedShape: [], fromStored: reshapedTo([1]), toStored: (x) => x.reshape([]) });
-    }
+    addBigganBlockConvs(t, i, b);
   });
   t.set('output_layer.0.gain', same(p.outputBn.gain));
   t.set('output_layer.0.bias', same(p.outputBn.bias));
@@ -150,20 +159,7 @@ export const bigganWeightTargets = (p: BigGANParams): WeightTargets => {
  */
 export const bigganDiscriminatorWeightTargets = (p: BigGANDiscriminatorParams): WeightTargets => {
   const t: WeightTargets = new Map();
-  p.blocks.forEach((b, i) => {
-    const pre = `blocks.${i}.0`;
-    addBigganSn(t, `${pre}.conv1`, b.conv1);
-    addBigganSn(t, `${pre}.conv2`, b.conv2);
-    if (b.convSc) addBigganSn(t, `${pre}.conv_sc`, b.convSc);
-    if (b.attention) {
-      const a = b.attention, ap = `blocks.${i}.1`;
-      addBigganSn(t, `${ap}.theta`, a.theta, true);
-      addBigganSn(t, `${ap}.phi`, a.phi, true);
-      addBigganSn(t, `${ap}.g`, a.g, true);
-      addBigganSn(t, `${ap}.o`, a.o, true);
-      t.set(`${ap}.gamma`, { variable: a.gamma, storedShape: [], fromStored: reshapedTo([1]), toStored: (x) => x.reshape([]) });
-    }
-  });
+  p.blocks.forEach((b, i) => addBigganBlockConvs(t, i, b));
   addBigganSn(t, 'linear', p.linear);
   addBigganSn(t, 'embed', p.embed);
   return t;
