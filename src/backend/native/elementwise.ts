@@ -155,8 +155,8 @@ export const makeElementwiseKernels = (
       return args.backend.makeTensorInfo(shape, 'float32', out);
     });
   };
-  const poolGeom = (xShape: number[], attrs: Record<string, unknown>): Int32Array | undefined => {
-    const info = tf.backend_util.computePool2DInfo(
+  const poolInfo = (xShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo =>
+    tf.backend_util.computePool2DInfo(
       xShape as [number, number, number, number],
       attrs['filterSize'] as [number, number] | number,
       attrs['strides'] as [number, number] | number,
@@ -164,6 +164,13 @@ export const makeElementwiseKernels = (
       attrs['pad'] as 'valid' | 'same' | number,
       attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
     );
+  /** Max-pool geometry: sizes, strides, top/left padding, output size. */
+  const maxPoolGeom = (info: tf.backend_util.Conv2DInfo): Int32Array => Int32Array.from([
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
+    info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth,
+  ]);
+  const poolGeom = (xShape: number[], attrs: Record<string, unknown>): Int32Array | undefined => {
+    const info = poolInfo(xShape, attrs);
     const p = info.padInfo;
     if (p.top !== 0 || p.left !== 0 || p.bottom !== 0 || p.right !== 0) return undefined;
     return Int32Array.from([
@@ -202,18 +209,8 @@ export const makeElementwiseKernels = (
     const { x } = args.inputs;
     const attrs = args.attrs ?? {};
     if (!x || x.dtype !== 'float32' || x.shape.length !== 4 || size(x.shape) < MIN_NATIVE) return fallback('MaxPool', args);
-    const info = tf.backend_util.computePool2DInfo(
-      x.shape as [number, number, number, number],
-      attrs['filterSize'] as [number, number] | number,
-      attrs['strides'] as [number, number] | number,
-      1,
-      attrs['pad'] as 'valid' | 'same' | number,
-      attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-    );
-    const geom = Int32Array.from([
-      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
-      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth,
-    ]);
+    const info = poolInfo(x.shape, attrs);
+    const geom = maxPoolGeom(info);
     const out = alloc(size(info.outShape));
     addon.maxPool(geom, f32(args.backend, x), out);
     return args.backend.makeTensorInfo([...info.outShape], 'float32', out);
@@ -236,18 +233,8 @@ export const makeElementwiseKernels = (
     const { dy, input } = args.inputs;
     const attrs = args.attrs ?? {};
     if (!dy || !input || dy.dtype !== 'float32' || input.dtype !== 'float32') return fallback('MaxPoolGrad', args);
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number],
-      attrs['filterSize'] as [number, number] | number,
-      attrs['strides'] as [number, number] | number,
-      1,
-      attrs['pad'] as 'valid' | 'same' | number,
-      attrs['dimRoundingMode'] as 'floor' | 'round' | 'ceil' | undefined,
-    );
-    const geom = Int32Array.from([
-      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
-      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth,
-    ]);
+    const info = poolInfo(input.shape, attrs);
+    const geom = maxPoolGeom(info);
     const out = alloc(size(input.shape));
     addon.maxPoolGrad(geom, f32(args.backend, dy), f32(args.backend, input), out);
     return args.backend.makeTensorInfo([...input.shape], 'float32', out);
