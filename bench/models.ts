@@ -15,6 +15,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormRelu, createBatchNorm, type BatchNormParams } from '../src/nn/norm.ts';
 
 type Params = Record<string, tf.Variable>;
 const rngSeed = { s: 1 };
@@ -27,66 +28,66 @@ const heConv = (kh: number, kw: number, cin: number, cout: number): tf.Tensor =>
 
 /** UNet parameters (see the module comment). */
 export interface UNet {
+  /** Trainable parameters (convolutions, BatchNorm γ and β). */
   readonly params: Params;
+  /** The BatchNorm layers (γ and β are also in `params`; running statistics are not trainable). */
+  readonly norms: Record<string, BatchNormParams>;
   readonly base: number;
 }
 
-const doubleConvParams = (p: Params, name: string, cin: number, cout: number, mid = cout): void => {
+const doubleConvParams = (p: Params, norms: Record<string, BatchNormParams>, name: string, cin: number, cout: number, mid = cout): void => {
   p[`${name}.c1`] = tf.variable(heConv(3, 3, cin, mid));
-  p[`${name}.g1`] = tf.variable(tf.ones([mid]));
-  p[`${name}.b1`] = tf.variable(tf.zeros([mid]));
   p[`${name}.c2`] = tf.variable(heConv(3, 3, mid, cout));
-  p[`${name}.g2`] = tf.variable(tf.ones([cout]));
-  p[`${name}.b2`] = tf.variable(tf.zeros([cout]));
+  for (const [k, c] of [['1', mid], ['2', cout]] as const) {
+    const bn = createBatchNorm({ channels: c });
+    norms[`${name}.bn${k}`] = bn;
+    p[`${name}.g${k}`] = bn.gamma;
+    p[`${name}.b${k}`] = bn.beta;
+  }
 };
 
 /** Build the bench UNet with base width `base` (44 ⇒ 8.16 M parameters). */
 export const createUNet = (base = 44, inChannels = 3, outChannels = 1): UNet => {
   const p: Params = {};
+  const norms: Record<string, BatchNormParams> = {};
   const b = base;
   const f = 2;
-  doubleConvParams(p, 'inc', inChannels, b);
-  doubleConvParams(p, 'down1', b, 2 * b);
-  doubleConvParams(p, 'down2', 2 * b, 4 * b);
-  doubleConvParams(p, 'down3', 4 * b, 8 * b);
-  doubleConvParams(p, 'down4', 8 * b, (16 * b) / f);
+  doubleConvParams(p, norms, 'inc', inChannels, b);
+  doubleConvParams(p, norms, 'down1', b, 2 * b);
+  doubleConvParams(p, norms, 'down2', 2 * b, 4 * b);
+  doubleConvParams(p, norms, 'down3', 4 * b, 8 * b);
+  doubleConvParams(p, norms, 'down4', 8 * b, (16 * b) / f);
   const ups: [number, number][] = [
     [(16 * b) / f + 8 * b, (8 * b) / f],
     [(8 * b) / f + 4 * b, (4 * b) / f],
     [(4 * b) / f + 2 * b, (2 * b) / f],
     [(2 * b) / f + b, b],
   ];
-  ups.forEach(([cin, cout], i) => doubleConvParams(p, `up${i + 1}`, cin, cout, Math.floor(cin / 2)));
+  ups.forEach(([cin, cout], i) => doubleConvParams(p, norms, `up${i + 1}`, cin, cout, Math.floor(cin / 2)));
   p['outc.w'] = tf.variable(heConv(1, 1, b, outChannels));
   p['outc.b'] = tf.variable(tf.zeros([outChannels]));
-  return { params: p, base };
+  return { params: p, norms, base };
 };
 
 // Every block runs in its own tf.tidy, as the library's layers do (STYLE.md): what the
 // gradient tape does not keep is freed when the block returns, not at the end of the pass.
-// The centred input serves both the variance and the output (as in the library's batchNorm),
-// so the gradient tape keeps one copy of it, not two (tf.moments centres on its own).
-const batchNormRelu = (x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D =>
+// BatchNorm + ReLU is the library's `batchNormRelu` (src/nn/norm.ts) in training mode, running
+// statistics updated as PyTorch's BatchNorm2d does: one fused kernel forward and one backward
+// with the native kernels, the composed tfjs ops elsewhere.
+const doubleConv = (net: UNet, name: string, x: tf.Tensor4D): tf.Tensor4D =>
   tf.tidy(() => {
-    const centred = tf.sub(x, tf.mean(x, [0, 1, 2]));
-    const variance = tf.mean(tf.square(centred), [0, 1, 2]);
-    const scale = tf.mul(tf.rsqrt(tf.add(variance, 1e-5)), gamma);
-    return tf.relu(tf.add(tf.mul(centred, scale), beta));
-  });
-
-const doubleConv = (p: Params, name: string, x: tf.Tensor4D): tf.Tensor4D =>
-  tf.tidy(() => {
+    const p = net.params;
     let h = tf.conv2d(x, p[`${name}.c1`] as tf.Tensor4D, 1, 'same');
-    h = batchNormRelu(h, p[`${name}.g1`]!, p[`${name}.b1`]!);
+    h = batchNormRelu(net.norms[`${name}.bn1`]!, h, true);
     h = tf.conv2d(h, p[`${name}.c2`] as tf.Tensor4D, 1, 'same');
-    return batchNormRelu(h, p[`${name}.g2`]!, p[`${name}.b2`]!);
+    return batchNormRelu(net.norms[`${name}.bn2`]!, h, true);
   });
 
 /** Forward pass: NHWC image → NHW1 logits. */
 export const unetForward = (net: UNet, x: tf.Tensor4D): tf.Tensor4D => {
   const p = net.params;
-  const x1 = doubleConv(p, 'inc', x);
-  const down = (name: string, h: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => doubleConv(p, name, tf.maxPool(h, 2, 2, 'valid')));
+  const x1 = doubleConv(net, 'inc', x);
+  const down = (name: string, h: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => doubleConv(net, name, tf.maxPool(h, 2, 2, 'valid')));
   const x2 = down('down1', x1);
   const x3 = down('down2', x2);
   const x4 = down('down3', x3);
@@ -94,7 +95,7 @@ export const unetForward = (net: UNet, x: tf.Tensor4D): tf.Tensor4D => {
   const up = (name: string, h: tf.Tensor4D, skip: tf.Tensor4D): tf.Tensor4D =>
     tf.tidy(() => {
       const u = tf.image.resizeBilinear(h, [skip.shape[1], skip.shape[2]], true);
-      return doubleConv(p, name, tf.concat([skip, u], 3));
+      return doubleConv(net, name, tf.concat([skip, u], 3));
     });
   let h = up('up1', x5, x4);
   h = up('up2', h, x3);

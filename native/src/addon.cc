@@ -23,6 +23,20 @@ void logicalNot(const uint8_t* x, uint8_t* y, int64_t n);
 void maxPool(const int32_t* g, const float* x, float* y);
 void concatRows(int64_t outer, int k, const float* const* in, const int64_t* rowLen, float* out);
 void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t n);
+void splitRows(int64_t outer, int k, const float* x, float* const* out, const int64_t* rowLen);
+void batchNormTrain(const float* x, int64_t rows, int c, const float* gamma, const float* beta, float eps, bool relu,
+                    float* y, float* meanOut, float* varOut);
+void batchNormTrainGrad(const float* dy, const float* x, const float* y, int64_t rows, int c, const float* gamma,
+                        const float* mean, const float* var, const float* dmean, const float* dvar, float eps, float* dx,
+                        float* dgamma, float* dbeta);
+void resizeBilinear(const int32_t* d, const int32_t* rlo, const int32_t* rhi, const double* rf, const int32_t* clo,
+                    const int32_t* chi, const double* cf, const float* x, float* y);
+void resizeBilinearGrad(const int32_t* d, const int32_t* rlo, const int32_t* rhi, const double* rf, const int32_t* clo,
+                        const int32_t* chi, const double* cf, const float* dy, float* dx);
+void resizeNearest(const int32_t* d, const int32_t* ri, const int32_t* ci, const float* x, float* y);
+void resizeNearestGrad(const int32_t* d, const int32_t* ri, const int32_t* ci, const float* dy, float* dx);
+void adam(const float* x, const float* g, const float* m, const float* v, int64_t n, const float* s, float* xo, float* mo,
+          float* vo);
 }
 
 namespace {
@@ -278,6 +292,32 @@ napi_value Concat(napi_env env, napi_callback_info info) {
     return undef(env);
   });
 }
+// split(outer, x, outputs Float32Array[]): the inverse of concat; each output holds `outer` rows.
+napi_value Split(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[3];
+    args(env, info, a);
+    int64_t outer;
+    CHECK_NAPI(napi_get_value_int64(env, a[0], &outer));
+    if (outer < 1) throw Fail{"split: bad outer size"};
+    uint32_t k;
+    CHECK_NAPI(napi_get_array_length(env, a[2], &k));
+    std::vector<float*> ptrs(k);
+    std::vector<int64_t> lens(k);
+    size_t total = 0;
+    for (uint32_t i = 0; i < k; ++i) {
+      napi_value el;
+      CHECK_NAPI(napi_get_element(env, a[2], i, &el));
+      size_t len = 0;
+      ptrs[i] = typedArray<float>(env, el, napi_float32_array, &len, "output");
+      if (len % size_t(outer) != 0) throw Fail{"split: output length not a multiple of the outer size"};
+      lens[i] = int64_t(len) / outer;
+      total += len;
+    }
+    gsn::splitRows(outer, int(k), f32(env, a[1], total, "x"), ptrs.data(), lens.data());
+    return undef(env);
+  });
+}
 // logicalNot(x Uint8Array, y Uint8Array)
 napi_value LogicalNot(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
@@ -316,6 +356,107 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
     const int32_t* d = i32(env, a[1], 3, "dims");
     if (d[1] < 1) throw Fail{"reduce: empty reduction"};
     gsn::reduce(op, d[0], d[1], d[2], f32(env, a[2], size_t(d[0]) * d[1] * d[2], "x"), f32(env, a[3], size_t(d[0]) * d[2], "y"));
+    return undef(env);
+  });
+}
+// batchNormTrain(x, channels, gamma, beta, eps, relu, y, mean, variance): x and y [rows, channels].
+napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[9];
+    args(env, info, a);
+    int32_t c;
+    double eps;
+    bool relu;
+    CHECK_NAPI(napi_get_value_int32(env, a[1], &c));
+    CHECK_NAPI(napi_get_value_double(env, a[4], &eps));
+    CHECK_NAPI(napi_get_value_bool(env, a[5], &relu));
+    if (c < 1) throw Fail{"batchNormTrain: channels must be positive"};
+    size_t n = 0;
+    const float* x = typedArray<float>(env, a[0], napi_float32_array, &n, "x");
+    if (n % size_t(c) != 0 || n == 0) throw Fail{"batchNormTrain: x is not [rows, channels]"};
+    gsn::batchNormTrain(x, int64_t(n / size_t(c)), c, f32(env, a[2], size_t(c), "gamma"), f32(env, a[3], size_t(c), "beta"),
+                        float(eps), relu, f32(env, a[6], n, "y"), f32(env, a[7], size_t(c), "mean"),
+                        f32(env, a[8], size_t(c), "variance"));
+    return undef(env);
+  });
+}
+// batchNormTrainGrad(dy, x, y | null, channels, gamma, mean, variance, eps, dx, dgamma, dbeta, dmean | null, dvar | null);
+// y given: ReLU mask y > 0; dmean/dvar: gradients reaching the mean and variance outputs.
+napi_value BatchNormTrainGrad(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[13];
+    args(env, info, a);
+    int32_t c;
+    double eps;
+    CHECK_NAPI(napi_get_value_int32(env, a[3], &c));
+    CHECK_NAPI(napi_get_value_double(env, a[7], &eps));
+    if (c < 1) throw Fail{"batchNormTrainGrad: channels must be positive"};
+    size_t n = 0;
+    const float* dy = typedArray<float>(env, a[0], napi_float32_array, &n, "dy");
+    if (n % size_t(c) != 0 || n == 0) throw Fail{"batchNormTrainGrad: dy is not [rows, channels]"};
+    napi_valuetype yt;
+    CHECK_NAPI(napi_typeof(env, a[2], &yt));
+    const float* y = yt == napi_null || yt == napi_undefined ? nullptr : f32(env, a[2], n, "y");
+    auto optional = [&](napi_value v, const char* what) -> const float* {
+      napi_valuetype t;
+      CHECK_NAPI(napi_typeof(env, v, &t));
+      return t == napi_null || t == napi_undefined ? nullptr : f32(env, v, size_t(c), what);
+    };
+    gsn::batchNormTrainGrad(dy, f32(env, a[1], n, "x"), y, int64_t(n / size_t(c)), c, f32(env, a[4], size_t(c), "gamma"),
+                            f32(env, a[5], size_t(c), "mean"), f32(env, a[6], size_t(c), "variance"),
+                            optional(a[11], "dmean"), optional(a[12], "dvar"), float(eps),
+                            f32(env, a[8], n, "dx"), f32(env, a[9], size_t(c), "dgamma"), f32(env, a[10], size_t(c), "dbeta"));
+    return undef(env);
+  });
+}
+// resize(kind, dims Int32Array[n,h,w,c,nh,nw], rowLo, rowHi, rowFrac, colLo, colHi, colFrac, src, dst):
+// kind 0 bilinear, 1 bilinear gradient (src = dy, dst = dx), 2 nearest, 3 nearest gradient; for nearest,
+// rowLo/colLo are the source indices and the other tables are ignored.
+napi_value Resize(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[10];
+    args(env, info, a);
+    int32_t kind;
+    CHECK_NAPI(napi_get_value_int32(env, a[0], &kind));
+    const int32_t* d = i32(env, a[1], 6, "dims");
+    for (int i = 0; i < 6; ++i)
+      if (d[i] < 1) throw Fail{"resize: empty dimension"};
+    const size_t in = size_t(d[0]) * d[1] * d[2] * d[3], out = size_t(d[0]) * d[4] * d[5] * d[3];
+    const int32_t* rlo = i32(env, a[2], size_t(d[4]), "rowLo");
+    const int32_t* clo = i32(env, a[5], size_t(d[5]), "colLo");
+    for (int i = 0; i < d[4]; ++i)
+      if (rlo[i] < 0 || rlo[i] >= d[1]) throw Fail{"resize: row index out of range"};
+    for (int i = 0; i < d[5]; ++i)
+      if (clo[i] < 0 || clo[i] >= d[2]) throw Fail{"resize: column index out of range"};
+    if (kind >= 2) {
+      if (kind == 2) gsn::resizeNearest(d, rlo, clo, f32(env, a[8], in, "x"), f32(env, a[9], out, "y"));
+      else gsn::resizeNearestGrad(d, rlo, clo, f32(env, a[8], out, "dy"), f32(env, a[9], in, "dx"));
+      return undef(env);
+    }
+    const int32_t* rhi = i32(env, a[3], size_t(d[4]), "rowHi");
+    const int32_t* chi = i32(env, a[6], size_t(d[5]), "colHi");
+    for (int i = 0; i < d[4]; ++i)
+      if (rhi[i] < 0 || rhi[i] >= d[1]) throw Fail{"resize: row index out of range"};
+    for (int i = 0; i < d[5]; ++i)
+      if (chi[i] < 0 || chi[i] >= d[2]) throw Fail{"resize: column index out of range"};
+    size_t lr = 0, lc = 0;
+    const double* rf = typedArray<double>(env, a[4], napi_float64_array, &lr, "rowFrac");
+    const double* cf = typedArray<double>(env, a[7], napi_float64_array, &lc, "colFrac");
+    if (lr < size_t(d[4]) || lc < size_t(d[5])) throw Fail{"resize: fraction tables too short"};
+    if (kind == 0) gsn::resizeBilinear(d, rlo, rhi, rf, clo, chi, cf, f32(env, a[8], in, "x"), f32(env, a[9], out, "y"));
+    else gsn::resizeBilinearGrad(d, rlo, rhi, rf, clo, chi, cf, f32(env, a[8], out, "dy"), f32(env, a[9], in, "dx"));
+    return undef(env);
+  });
+}
+// adam(x, g, m, v, scalars Float32Array[8], xOut, mOut, vOut)
+napi_value Adam(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[8];
+    args(env, info, a);
+    size_t n = 0;
+    const float* x = typedArray<float>(env, a[0], napi_float32_array, &n, "x");
+    gsn::adam(x, f32(env, a[1], n, "g"), f32(env, a[2], n, "m"), f32(env, a[3], n, "v"), int64_t(n), f32(env, a[4], 8, "scalars"),
+              f32(env, a[5], n, "xOut"), f32(env, a[6], n, "mOut"), f32(env, a[7], n, "vOut"));
     return undef(env);
   });
 }
@@ -393,7 +534,12 @@ napi_value Init(napi_env env, napi_value exports) {
       {"avgPoolGrad", nullptr, AvgPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"concat", nullptr, Concat, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"split", nullptr, Split, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"logicalNot", nullptr, LogicalNot, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrainGrad", nullptr, BatchNormTrainGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"resize", nullptr, Resize, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemm", nullptr, GemmName, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_default, nullptr},

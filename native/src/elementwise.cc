@@ -105,7 +105,18 @@ static void compareOp(const int32_t* d, const int32_t* as, const int32_t* bs, co
       const float* pa = a + x0 * as[0] + x1 * as[1] + x2 * as[2];
       const float* pb = b + x0 * bs[0] + x1 * bs[1] + x2 * bs[2];
       uint8_t* po = o + r * inner;
-      for (int64_t i = i0; i < i1; ++i) po[i] = op(pa[i * as[3]], pb[i * bs[3]]) ? 1 : 0;
+      // Strides in locals: a uint8_t store may alias anything, which would reload them per element.
+      const int64_t sa = as[3], sb = bs[3];
+      if (sa == 1 && sb == 1)
+        for (int64_t i = i0; i < i1; ++i) po[i] = op(pa[i], pb[i]) ? 1 : 0;
+      else if (sb == 0) {
+        const float vb = pb[0];
+        for (int64_t i = i0; i < i1; ++i) po[i] = op(pa[i * sa], vb) ? 1 : 0;
+      } else if (sa == 0) {
+        const float va = pa[0];
+        for (int64_t i = i0; i < i1; ++i) po[i] = op(va, pb[i * sb]) ? 1 : 0;
+      } else
+        for (int64_t i = i0; i < i1; ++i) po[i] = op(pa[i * sa], pb[i * sb]) ? 1 : 0;
       f += i1 - i0;
     }
   });
@@ -127,7 +138,11 @@ void compare(int op, const int32_t* d, const int32_t* as, const int32_t* bs, con
 // out = cond ? t : e, all of length n.
 void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t n) {
   parallelFor(n, kMinParallel, [&](int64_t b, int64_t f) {
-    for (int64_t i = b; i < f; ++i) o[i] = c[i] ? t[i] : e[i];
+    // Both loads unconditional: the loop vectorizes instead of branching on random data.
+    for (int64_t i = b; i < f; ++i) {
+      const float tv = t[i], ev = e[i];
+      o[i] = c[i] ? tv : ev;
+    }
   });
 }
 
@@ -136,7 +151,11 @@ void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t 
 template <typename Op>
 static void unaryOp(const float* x, float* y, int64_t n, Op op) {
   parallelFor(n, kMinParallel, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] = op(x[i]);
+    // A local copy of the functor: its captures (alpha) then cannot alias y, and the loop vectorizes.
+    const Op f = op;
+    const float* __restrict__ px = x;
+    float* __restrict__ py = y;
+    for (int64_t i = b; i < e; ++i) py[i] = f(px[i]);
   });
 }
 
@@ -152,7 +171,7 @@ void unary(int op, const float* x, float* y, int64_t n, float alpha) {
     case 5: return unaryOp(x, y, n, [](float v) { return std::exp(v); });
     case 6: return unaryOp(x, y, n, [](float v) { return std::log(v); });
     case 7: return unaryOp(x, y, n, [](float v) { return std::fabs(v); });
-    case 8: return unaryOp(x, y, n, [alpha](float v) { return std::isnan(v) ? NAN : (v > 0.f ? 1.f : alpha); });
+    case 8: return unaryOp(x, y, n, [alpha](float v) { const float r = v > 0.f ? 1.f : alpha; return v != v ? v : r; });
     case 9: return unaryOp(x, y, n, [alpha](float v) { return v < 0.f ? alpha * v : v; });
     case 10: return unaryOp(x, y, n, [](float v) { return 1.f / (1.f + std::exp(-v)); });
     case 11: return unaryOp(x, y, n, [](float v) { return 1.f / v; });
@@ -242,34 +261,46 @@ void maxPoolGrad(const int32_t* g, const float* dy, const float* x, float* dx) {
             oh = g[10], ow = g[11];
   const int64_t img = int64_t(h) * w * c;
   parallelFor(n, per(int64_t(h) * w * c), [&](int64_t n0, int64_t n1) {
-    std::vector<float> best(static_cast<size_t>(c));
-    std::vector<int64_t> where(static_cast<size_t>(c));
+    const size_t cc = static_cast<size_t>(c);
+    std::vector<float> best(cc);
+    std::vector<int32_t> which(cc);                               // tap index of the maximum, per channel
+    std::vector<int64_t> tapOff(static_cast<size_t>(fh) * fw);    // offset of each valid tap in the image
     for (int64_t b = n0; b < n1; ++b) {
       const float* xb = x + b * img;
       float* dxb = dx + b * img;
       std::memset(dxb, 0, sizeof(float) * size_t(img));
       for (int oy = 0; oy < oh; ++oy)
         for (int ox = 0; ox < ow; ++ox) {
-          std::fill(best.begin(), best.end(), -INFINITY);
-          std::fill(where.begin(), where.end(), int64_t(-1));
+          int taps = 0;
           for (int ky = 0; ky < fh; ++ky) {
             const int iy = oy * sh - pt + ky;
             if (iy < 0 || iy >= h) continue;
             for (int kx = 0; kx < fw; ++kx) {
               const int ix = ox * sw - pl + kx;
-              if (ix < 0 || ix >= w) continue;
-              const int64_t off = (int64_t(iy) * w + ix) * c;
-              const float* p = xb + off;
-              for (int ci = 0; ci < c; ++ci)
-                if (p[ci] > best[ci] || where[ci] < 0) {
-                  best[ci] = p[ci];
-                  where[ci] = off + ci;
-                }
+              if (ix >= 0 && ix < w) tapOff[size_t(taps++)] = (int64_t(iy) * w + ix) * c;
+            }
+          }
+          if (taps == 0) continue;
+          // The first valid tap seeds the maximum; later taps replace it only when strictly
+          // greater (branch-free selects, so the channel loop vectorizes).
+          float* __restrict__ pb = best.data();
+          int32_t* __restrict__ pw = which.data();
+          const float* p0 = xb + tapOff[0];
+          for (int ci = 0; ci < c; ++ci) {
+            pb[ci] = p0[ci];
+            pw[ci] = 0;
+          }
+          for (int t = 1; t < taps; ++t) {
+            const float* p = xb + tapOff[size_t(t)];
+            for (int ci = 0; ci < c; ++ci) {
+              const float v = p[ci], bv = pb[ci];
+              const int32_t take = -int32_t(bv < v);  // all ones where strictly greater
+              pb[ci] = bv < v ? v : bv;
+              pw[ci] = (pw[ci] & ~take) | (t & take);
             }
           }
           const float* d = dy + ((b * oh + oy) * int64_t(ow) + ox) * c;
-          for (int ci = 0; ci < c; ++ci)
-            if (where[ci] >= 0) dxb[where[ci]] += d[ci];
+          for (int ci = 0; ci < c; ++ci) dxb[tapOff[size_t(pw[ci])] + ci] += d[ci];
         }
     }
   });
@@ -359,10 +390,289 @@ void concatRows(int64_t outer, int k, const float* const* in, const int64_t* row
   });
 }
 
+// The inverse of concatRows: out[i] row o = the i-th piece of x row o.
+void splitRows(int64_t outer, int k, const float* x, float* const* out, const int64_t* rowLen) {
+  int64_t total = 0;
+  for (int i = 0; i < k; ++i) total += rowLen[i];
+  parallelFor(outer, per(total), [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      const float* src = x + o * total;
+      for (int i = 0; i < k; ++i) {
+        std::memcpy(out[i] + o * rowLen[i], src, sizeof(float) * size_t(rowLen[i]));
+        src += rowLen[i];
+      }
+    }
+  });
+}
+
 // out = !x for 0/1 bytes.
 void logicalNot(const uint8_t* x, uint8_t* y, int64_t n) {
   parallelFor(n, kMinParallel, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) y[i] = x[i] ? 0 : 1;
+  });
+}
+
+
+// ------------------------------------------------------------------ fused BatchNorm (training) and Adam
+// The composed tfjs ops of a BatchNorm training step (mean, centre, square, mean, rsqrt,
+// scale, shift, ReLU and their gradients: ~25 kernels, each a pass over the activation)
+// were the largest non-convolution cost of a UNet step; these do it in 3 passes forward
+// and 2 backward, with double-precision per-channel sums.
+
+// Per-channel sums over `rows` rows of `c` channels, split over the worker threads:
+// body(r0, r1, acc) adds rows [r0, r1) into acc[0 .. k*c) (k sums per channel).
+template <typename Body>
+static void channelSums(int64_t rows, int c, int k, double* out, Body body) {
+  const int T = std::max(1, std::min<int>(threads(), int(rows * c / kMinParallel)));
+  std::vector<double> part(size_t(T) * k * c, 0.0);
+  const int64_t per = (rows + T - 1) / T;
+  parallelFor(T, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * per, r1 = std::min(rows, r0 + per);
+      if (r0 < r1) body(r0, r1, part.data() + size_t(t) * k * c);
+    }
+  });
+  for (int i = 0; i < k * c; ++i) {
+    double s = 0;
+    for (int t = 0; t < T; ++t) s += part[size_t(t) * k * c + i];
+    out[i] = s;
+  }
+}
+
+// y = (x − mean)·γ/√(var + ε) + β over the channels of [rows, c]; mean and the biased
+// variance out. relu: y = max(y, 0).
+void batchNormTrain(const float* x, int64_t rows, int c, const float* gamma, const float* beta, float eps, bool relu,
+                    float* y, float* meanOut, float* varOut) {
+  // One pass for both moments: sums of (x − s) and (x − s)² with s = the first row (a shift
+  // close to the data keeps E[(x−s)²] − E[x−s]² free of cancellation), partial sums per 64
+  // rows in float, then in double.
+  const size_t cc = static_cast<size_t>(c);
+  std::vector<double> sums(2 * cc);
+  channelSums(rows, c, 2, sums.data(), [&](int64_t r0, int64_t r1, double* acc) {
+    std::vector<float> b1(cc, 0.f), b2(cc, 0.f);
+    for (int64_t r = r0; r < r1;) {
+      const int64_t e = std::min(r1, r + 64);
+      std::fill(b1.begin(), b1.end(), 0.f);
+      std::fill(b2.begin(), b2.end(), 0.f);
+      for (; r < e; ++r) {
+        const float* p = x + r * c;
+        for (int i = 0; i < c; ++i) {
+          const float d = p[i] - x[i];
+          b1[size_t(i)] += d;
+          b2[size_t(i)] += d * d;
+        }
+      }
+      for (int i = 0; i < c; ++i) {
+        acc[i] += b1[size_t(i)];
+        acc[c + i] += b2[size_t(i)];
+      }
+    }
+  });
+  std::vector<float> mean(cc);
+  std::vector<double> var(cc);
+  for (int i = 0; i < c; ++i) {
+    const double m1 = sums[size_t(i)] / double(rows);
+    mean[size_t(i)] = float(double(x[i]) + m1);
+    var[size_t(i)] = std::max(0.0, sums[cc + size_t(i)] / double(rows) - m1 * m1);
+  }
+  std::vector<float> scale(static_cast<size_t>(c));
+  for (int i = 0; i < c; ++i) {
+    const float v = float(var[size_t(i)]);
+    meanOut[i] = mean[size_t(i)];
+    varOut[i] = v;
+    scale[size_t(i)] = gamma[i] / std::sqrt(v + eps);
+  }
+  parallelFor(rows, per(c), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* p = x + r * c;
+      float* q = y + r * c;
+      if (relu)
+        for (int i = 0; i < c; ++i) {
+          const float v = (p[i] - mean[size_t(i)]) * scale[size_t(i)] + beta[i];
+          q[i] = v > 0.f ? v : 0.f;
+        }
+      else
+        for (int i = 0; i < c; ++i) q[i] = (p[i] - mean[size_t(i)]) * scale[size_t(i)] + beta[i];
+    }
+  });
+}
+
+// Gradient of batchNormTrain (batch statistics): with g = dy (masked by y > 0 when relu),
+// x̂ = (x − mean)·s, s = 1/√(var + ε), M = rows:
+//   dβ = Σg, dγ = Σ g·x̂, dx = γ·s·(g − Σg/M − x̂·Σ(g·x̂)/M) + dmean/M + 2·dvar·(x − mean)/M
+// (dmean, dvar: gradients reaching the mean and variance outputs; null when none).
+void batchNormTrainGrad(const float* dy, const float* x, const float* y, int64_t rows, int c, const float* gamma,
+                        const float* mean, const float* var, const float* dmean, const float* dvar, float eps, float* dx,
+                        float* dgamma, float* dbeta) {
+  std::vector<double> sums(static_cast<size_t>(2 * c));
+  channelSums(rows, c, 2, sums.data(), [&](int64_t r0, int64_t r1, double* acc) {
+    std::vector<float> bg(size_t(c), 0.f), bgx(size_t(c), 0.f);
+    for (int64_t r = r0; r < r1;) {
+      const int64_t e = std::min(r1, r + 64);
+      std::fill(bg.begin(), bg.end(), 0.f);
+      std::fill(bgx.begin(), bgx.end(), 0.f);
+      for (; r < e; ++r) {
+        const float* pd = dy + r * c;
+        const float* px = x + r * c;
+        if (y) {
+          const float* py = y + r * c;
+          for (int i = 0; i < c; ++i) {
+            const float d = pd[i], g = py[i] > 0.f ? d : 0.f;  // unconditional load: vectorizes, no branch
+            bg[size_t(i)] += g;
+            bgx[size_t(i)] += g * (px[i] - mean[i]);
+          }
+        } else {
+          for (int i = 0; i < c; ++i) {
+            bg[size_t(i)] += pd[i];
+            bgx[size_t(i)] += pd[i] * (px[i] - mean[i]);
+          }
+        }
+      }
+      for (int i = 0; i < c; ++i) {
+        acc[i] += bg[size_t(i)];
+        acc[c + i] += bgx[size_t(i)];
+      }
+    }
+  });
+  const size_t cc = static_cast<size_t>(c);
+  std::vector<float> a(cc), b(cc), k(cc);
+  for (int i = 0; i < c; ++i) {
+    const double s = 1.0 / std::sqrt(double(var[i]) + double(eps));
+    const double sg = sums[size_t(i)], sgx = sums[size_t(c + i)];
+    dbeta[i] = float(sg);
+    dgamma[i] = float(sgx * s);
+    // dx = a·g − b − k·(x − mean)
+    a[size_t(i)] = float(gamma[i] * s);
+    b[size_t(i)] = float(gamma[i] * s * sg / double(rows));
+    k[size_t(i)] = float(gamma[i] * s * s * s * sgx / double(rows));
+    // Gradients arriving at the mean and variance outputs: ∂mean/∂x = 1/M, ∂var/∂x = 2(x − mean)/M.
+    if (dmean) b[size_t(i)] = float(double(b[size_t(i)]) - double(dmean[i]) / double(rows));
+    if (dvar) k[size_t(i)] = float(double(k[size_t(i)]) - 2.0 * double(dvar[i]) / double(rows));
+  }
+  parallelFor(rows, per(c), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* pd = dy + r * c;
+      const float* px = x + r * c;
+      float* q = dx + r * c;
+      if (y) {
+        const float* py = y + r * c;
+        for (int i = 0; i < c; ++i) {
+          const float d = pd[i], g = py[i] > 0.f ? d : 0.f;  // unconditional load: vectorizes, no branch
+          q[i] = a[size_t(i)] * g - b[size_t(i)] - k[size_t(i)] * (px[i] - mean[i]);
+        }
+      } else {
+        for (int i = 0; i < c; ++i) q[i] = a[size_t(i)] * pd[i] - b[size_t(i)] - k[size_t(i)] * (px[i] - mean[i]);
+      }
+    }
+  });
+}
+
+// One Adam step, element-wise, in the same float32 operation order as src/train/adam.ts:
+// m' = m·β1 + g·(1 − β1); v' = v·β2 + g²·(1 − β2); x' = x − (m'/c1·lr)/(√(v'/c2) + ε).
+// s = [lr, β1, 1 − β1, β2, 1 − β2, ε, c1, c2] as float32.
+void adam(const float* x, const float* g, const float* m, const float* v, int64_t n, const float* s, float* xo, float* mo,
+          float* vo) {
+  const float lr = s[0], b1 = s[1], ob1 = s[2], b2 = s[3], ob2 = s[4], eps = s[5], c1 = s[6], c2 = s[7];
+  parallelFor(n, kMinParallel, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const float gi = g[i];
+      const float mi = m[i] * b1 + gi * ob1;
+      const float vi = v[i] * b2 + (gi * gi) * ob2;
+      const float num = (mi / c1) * lr;
+      const float den = std::sqrt(vi / c2) + eps;
+      mo[i] = mi;
+      vo[i] = vi;
+      xo[i] = x[i] - num / den;
+    }
+  });
+}
+
+// ------------------------------------------------------------------ resizing (NHWC), tfjs's arithmetic
+// d: [n, h, w, c, nh, nw]. Per-axis tables from src/backend/kernels/resample.ts (lo, hi, frac for
+// bilinear; the source index for nearest): the same sampling positions as tfjs's kernels, and the
+// interpolation in double rounded once, as tfjs's JS does.
+
+void resizeBilinear(const int32_t* d, const int32_t* rlo, const int32_t* rhi, const double* rf, const int32_t* clo,
+                    const int32_t* chi, const double* cf, const float* x, float* y) {
+  const int64_t n = d[0], h = d[1], w = d[2], c = d[3], nh = d[4], nw = d[5];
+  parallelFor(n * nh, per(nw * c * 4), [&](int64_t r0, int64_t r1) {
+    for (int64_t rr = r0; rr < r1; ++rr) {
+      const int64_t b = rr / nh, r = rr % nh;
+      const double fr = rf[r];
+      const float* top = x + (b * h + rlo[r]) * w * c;
+      const float* bot = x + (b * h + rhi[r]) * w * c;
+      float* out = y + rr * nw * c;
+      for (int64_t q = 0; q < nw; ++q) {
+        const double fc = cf[q];
+        const float *tl = top + clo[q] * c, *tr = top + chi[q] * c, *bl = bot + clo[q] * c, *br = bot + chi[q] * c;
+        float* o = out + q * c;
+        for (int64_t k = 0; k < c; ++k) {
+          const double t = double(tl[k]) + (double(tr[k]) - double(tl[k])) * fc;
+          const double bo = double(bl[k]) + (double(br[k]) - double(bl[k])) * fc;
+          o[k] = float(t + (bo - t) * fr);
+        }
+      }
+    }
+  });
+}
+
+// The exact adjoint of resizeBilinear, accumulated in the order of the JS kernel.
+void resizeBilinearGrad(const int32_t* d, const int32_t* rlo, const int32_t* rhi, const double* rf, const int32_t* clo,
+                        const int32_t* chi, const double* cf, const float* dy, float* dx) {
+  const int64_t n = d[0], h = d[1], w = d[2], c = d[3], nh = d[4], nw = d[5];
+  parallelFor(n, per(nh * nw * c * 4), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      float* dxb = dx + b * h * w * c;
+      std::memset(dxb, 0, sizeof(float) * size_t(h * w * c));
+      for (int64_t r = 0; r < nh; ++r) {
+        const double fr = rf[r];
+        const int64_t top = rlo[r] * w, bot = rhi[r] * w;
+        for (int64_t q = 0; q < nw; ++q) {
+          const double fc = cf[q];
+          const double wtl = (1 - fr) * (1 - fc), wtr = (1 - fr) * fc, wbl = fr * (1 - fc), wbr = fr * fc;
+          const float* g = dy + ((b * nh + r) * nw + q) * c;
+          float* tl = dxb + (top + clo[q]) * c;
+          float* tr = dxb + (top + chi[q]) * c;
+          float* bl = dxb + (bot + clo[q]) * c;
+          float* br = dxb + (bot + chi[q]) * c;
+          for (int64_t k = 0; k < c; ++k) {
+            const double gv = g[k];
+            tl[k] = float(double(tl[k]) + gv * wtl);
+            tr[k] = float(double(tr[k]) + gv * wtr);
+            bl[k] = float(double(bl[k]) + gv * wbl);
+            br[k] = float(double(br[k]) + gv * wbr);
+          }
+        }
+      }
+    }
+  });
+}
+
+void resizeNearest(const int32_t* d, const int32_t* ri, const int32_t* ci, const float* x, float* y) {
+  const int64_t n = d[0], h = d[1], w = d[2], c = d[3], nh = d[4], nw = d[5];
+  parallelFor(n * nh, per(nw * c), [&](int64_t r0, int64_t r1) {
+    for (int64_t rr = r0; rr < r1; ++rr) {
+      const int64_t b = rr / nh, r = rr % nh;
+      const float* src = x + (b * h + ri[r]) * w * c;
+      float* out = y + rr * nw * c;
+      for (int64_t q = 0; q < nw; ++q) std::memcpy(out + q * c, src + int64_t(ci[q]) * c, sizeof(float) * size_t(c));
+    }
+  });
+}
+
+void resizeNearestGrad(const int32_t* d, const int32_t* ri, const int32_t* ci, const float* dy, float* dx) {
+  const int64_t n = d[0], h = d[1], w = d[2], c = d[3], nh = d[4], nw = d[5];
+  parallelFor(n, per(nh * nw * c), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      float* dxb = dx + b * h * w * c;
+      std::memset(dxb, 0, sizeof(float) * size_t(h * w * c));
+      for (int64_t r = 0; r < nh; ++r)
+        for (int64_t q = 0; q < nw; ++q) {
+          const float* g = dy + ((b * nh + r) * nw + q) * c;
+          float* o = dxb + (int64_t(ri[r]) * w + ci[q]) * c;
+          for (int64_t k = 0; k < c; ++k) o[k] += g[k];
+        }
+    }
   });
 }
 

@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormTrain } from '../core/fused-ops.ts';
 import { assertShape } from '../core/tensor.ts';
 
 /**
@@ -77,10 +78,48 @@ export const createBatchNorm = (c: BatchNormConfig, rng?: { normalArray(n: numbe
   };
 };
 
+const batchNormImpl = (p: BatchNormParams, x: tf.Tensor4D, training: boolean, updateStats: boolean, relu: boolean): tf.Tensor4D =>
+  tf.tidy(() => {
+    const c = p.gamma.shape[0];
+    assertShape('batchNorm', x, [null, null, null, c]);
+    let mean: tf.Tensor, variance: tf.Tensor;
+    let centred: tf.Tensor | undefined;
+    let out: tf.Tensor4D | undefined;
+    if (training) {
+      // One kernel and one gradient kernel where the backend has them (the native CPU kernels).
+      const fused = fusedBatchNormTrain(x, p.gamma, p.beta, p.eps, relu);
+      if (fused) {
+        ({ mean, variance } = fused);
+        out = fused.y;
+      } else {
+        // tf.moments without its own copy of x − mean: the output reuses this one, so a
+        // gradient tape keeps a single activation-sized centred tensor per layer.
+        mean = tf.mean(x, [0, 1, 2]);
+        centred = tf.sub(x, mean);
+        variance = tf.mean(tf.square(centred), [0, 1, 2]);
+      }
+      if (updateStats) {
+        const count = x.shape[0] * x.shape[1] * x.shape[2];
+        const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
+        p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - p.momentum), tf.mul(mean, p.momentum)) as tf.Tensor1D);
+        p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - p.momentum), tf.mul(unbiased, p.momentum)) as tf.Tensor1D);
+        p.numBatchesTracked.assign(tf.add(p.numBatchesTracked, 1) as tf.Scalar);
+      }
+      if (out) return out;
+    } else {
+      mean = p.runningMean;
+      variance = p.runningVar;
+    }
+    const scale = tf.mul(tf.rsqrt(tf.add(variance, p.eps)), p.gamma);
+    const y = tf.add(tf.mul(centred ?? tf.sub(x, mean), scale), p.beta) as tf.Tensor4D;
+    return relu ? tf.relu(y) : y;
+  });
+
 /**
  * Batch norm over N, H, W of `x` [N,H,W,C]. `training`: normalise with batch
  * statistics and update the running ones (unless `updateStats` is false); else
- * use the running statistics.
+ * use the running statistics. In training mode on a backend with the project's fused
+ * kernel (the native CPU kernels) it runs as one kernel forward and one backward.
  *
  * @example
  * ```ts
@@ -89,31 +128,19 @@ export const createBatchNorm = (c: BatchNormConfig, rng?: { normalArray(n: numbe
  * ```
  */
 export const batchNorm = (p: BatchNormParams, x: tf.Tensor4D, training: boolean, updateStats = true): tf.Tensor4D =>
-  tf.tidy(() => {
-    const c = p.gamma.shape[0];
-    assertShape('batchNorm', x, [null, null, null, c]);
-    let mean: tf.Tensor, variance: tf.Tensor;
-    let centred: tf.Tensor | undefined;
-    if (training) {
-      // tf.moments without its own copy of x − mean: the output reuses this one, so a
-      // gradient tape keeps a single activation-sized centred tensor per layer.
-      mean = tf.mean(x, [0, 1, 2]);
-      centred = tf.sub(x, mean);
-      variance = tf.mean(tf.square(centred), [0, 1, 2]);
-      if (updateStats) {
-        const count = x.shape[0] * x.shape[1] * x.shape[2];
-        const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
-        p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - p.momentum), tf.mul(mean, p.momentum)) as tf.Tensor1D);
-        p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - p.momentum), tf.mul(unbiased, p.momentum)) as tf.Tensor1D);
-        p.numBatchesTracked.assign(tf.add(p.numBatchesTracked, 1) as tf.Scalar);
-      }
-    } else {
-      mean = p.runningMean;
-      variance = p.runningVar;
-    }
-    const scale = tf.mul(tf.rsqrt(tf.add(variance, p.eps)), p.gamma);
-    return tf.add(tf.mul(centred ?? tf.sub(x, mean), scale), p.beta) as tf.Tensor4D;
-  });
+  batchNormImpl(p, x, training, updateStats, false);
+
+/**
+ * `relu(batchNorm(p, x, training, updateStats))`, fused into the batch-norm kernel where
+ * the backend has it (forward and gradient: no separate ReLU pass or mask).
+ *
+ * @example
+ * ```ts
+ * const h = batchNormRelu(bn, conv2d(conv, x, { padding: 1 }), true); // UNet's conv → BN → ReLU
+ * ```
+ */
+export const batchNormRelu = (p: BatchNormParams, x: tf.Tensor4D, training: boolean, updateStats = true): tf.Tensor4D =>
+  batchNormImpl(p, x, training, updateStats, true);
 
 /**
  * The variables of a batch-norm layer in PyTorch's state-dict order

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { PositiveNumber } from '../core/codec.ts';
+import { fusedAdamUpdate } from '../core/fused-ops.ts';
 import { ShapeError } from '../core/errors.ts';
 
 /** Adam settings for one network. */
@@ -95,6 +96,15 @@ export class Adam {
       const g = grads[x.name];
       if (!g) return;
       const m = this.m[i]!, v = this.v[i]!;
+      // One kernel per variable where the backend has it (the native CPU kernels): same arithmetic.
+      const fused = fusedAdamUpdate(x, g, m, v, { lr, beta1: b1, beta2: b2, eps, c1, c2 });
+      if (fused) {
+        m.assign(fused.m);
+        v.assign(fused.v);
+        x.assign(fused.x);
+        tf.dispose([fused.x, fused.m, fused.v]);
+        return;
+      }
       tf.tidy(() => m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1))));
       tf.tidy(() => v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2))));
       tf.tidy(() => {

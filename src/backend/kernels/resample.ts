@@ -108,7 +108,17 @@ export const maxPoolWithArgmaxLoop: KernelFactory = () => (args: KernelArgs) => 
 };
 
 /** Per output index along one axis: the two source indices and the weight of the second (as tfjs's forward kernel computes them). */
-const bilinearAxis = (inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): { lo: Int32Array; hi: Int32Array; frac: Float64Array } => {
+/**
+ * Sampling table of one axis of a bilinear resize, as tfjs's kernels compute it: for each
+ * output position the lower and upper source index and the weight of the upper one.
+ * Shared with the native kernels so both sample the same positions.
+ *
+ * @example
+ * ```ts
+ * bilinearAxis(4, 8, true, false); // lo [0,0,0,1,…], hi [0,1,1,2,…], frac [0,0.43,0.86,0.29,…]
+ * ```
+ */
+export const bilinearAxis = (inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): { lo: Int32Array; hi: Int32Array; frac: Float64Array } => {
   const ratio = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
   const lo = new Int32Array(outSize), hi = new Int32Array(outSize), frac = new Float64Array(outSize);
   for (let o = 0; o < outSize; o++) {
@@ -120,7 +130,16 @@ const bilinearAxis = (inSize: number, outSize: number, alignCorners: boolean, ha
   return { lo, hi, frac };
 };
 
-const nearestAxis = (inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): Int32Array => {
+/**
+ * Source index of each output position of a nearest-neighbour resize along one axis, as
+ * tfjs's kernels compute it.
+ *
+ * @example
+ * ```ts
+ * nearestAxis(2, 4, false, false); // [0, 0, 1, 1]
+ * ```
+ */
+export const nearestAxis = (inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): Int32Array => {
   const ratio = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
   const idx = new Int32Array(outSize);
   for (let o = 0; o < outSize; o++) {
@@ -132,7 +151,15 @@ const nearestAxis = (inSize: number, outSize: number, alignCorners: boolean, hal
   return idx;
 };
 
-const resizeFlags = (args: KernelArgs): [boolean, boolean] => [Boolean(args.attrs?.['alignCorners']), Boolean(args.attrs?.['halfPixelCenters'])];
+/**
+ * The `alignCorners` and `halfPixelCenters` attributes of a resize kernel call.
+ *
+ * @example
+ * ```ts
+ * const [alignCorners, halfPixelCenters] = resizeFlags(args);
+ * ```
+ */
+export const resizeFlags = (args: KernelArgs): [boolean, boolean] => [Boolean(args.attrs?.['alignCorners']), Boolean(args.attrs?.['halfPixelCenters'])];
 
 /** `ResizeBilinearGrad` (inputs `dy` `[N,NH,NW,C]`, `images` `[N,H,W,C]`). */
 export const resizeBilinearGradLoop: KernelFactory = () => (args: KernelArgs) => {

@@ -34,6 +34,8 @@ export interface NativeAddon {
   maxPool(geom: Int32Array, x: Float32Array, y: Float32Array): void;
   /** Concatenate inputs of `outer` rows each, row by row, into out. */
   concat(outer: number, inputs: Float32Array[], out: Float32Array): void;
+  /** The inverse of {@link NativeAddon.concat}: split x's `outer` rows into the outputs, piece by piece. */
+  split?(outer: number, x: Float32Array, outputs: Float32Array[]): void;
   /** Element-wise not of 0/1 bytes. */
   logicalNot(x: Uint8Array, y: Uint8Array): void;
   /** Unary op (see native/src/elementwise.cc for codes); alpha for step / leaky relu. */
@@ -42,6 +44,23 @@ export interface NativeAddon {
   reduce(op: number, dims: Int32Array, x: Float32Array, y: Float32Array): void;
   /** NHWC max-pool gradient; geom = [n,h,w,c, fh,fw, sh,sw, padTop,padLeft, oh,ow]. */
   maxPoolGrad(geom: Int32Array, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** Training-mode batch norm over the channels of x [rows, channels]: writes y, the batch mean and the biased variance; relu: y = max(y, 0). */
+  batchNormTrain(x: Float32Array, channels: number, gamma: Float32Array, beta: Float32Array, eps: number, relu: boolean,
+    y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  /** Gradient of {@link NativeAddon.batchNormTrain}; y given: ReLU mask y > 0; dmean/dvariance: gradients reaching those outputs. */
+  batchNormTrainGrad(dy: Float32Array, x: Float32Array, y: Float32Array | null, channels: number, gamma: Float32Array,
+    mean: Float32Array, variance: Float32Array, eps: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+    dmean: Float32Array | null, dvariance: Float32Array | null): void;
+  /**
+   * NHWC resize with per-axis tables (src/backend/kernels/resample.ts); dims = [n,h,w,c,nh,nw];
+   * kind 0 bilinear, 1 its gradient (src = dy, dst = dx), 2 nearest, 3 its gradient (the
+   * `lo` tables are then the source indices and the rest is ignored).
+   */
+  resize(kind: number, dims: Int32Array, rowLo: Int32Array, rowHi: Int32Array, rowFrac: Float64Array,
+    colLo: Int32Array, colHi: Int32Array, colFrac: Float64Array, src: Float32Array, dst: Float32Array): void;
+  /** One Adam step; scalars = [lr, β1, 1 − β1, β2, 1 − β2, ε, c1, c2]. */
+  adam(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, scalars: Float32Array,
+    xOut: Float32Array, mOut: Float32Array, vOut: Float32Array): void;
   /** Which SGEMM the addon uses: `oneDNN` (libdnnl.so.2 found at run time) or `OpenBLAS`. */
   gemm(): string;
   /** Worker threads (OpenBLAS and the addon's own loops); returns the count in effect. */

@@ -143,6 +143,15 @@ export const makeElementwiseKernels = (
     const inner = size(x.shape.slice(axis + 1));
     const rowLen = x.shape[axis]! * inner;
     const src = f32(args.backend, x);
+    if (addon.split && outer > 1) {
+      const outs = sizes.map((s) => alloc(outer * s * inner));
+      addon.split(outer, src, outs);
+      return outs.map((out, i) => {
+        const shape = [...x.shape];
+        shape[axis] = sizes[i]!;
+        return args.backend.makeTensorInfo(shape, 'float32', out);
+      });
+    }
     let offset = 0;
     return sizes.map((s) => {
       const len = s * inner;

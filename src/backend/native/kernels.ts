@@ -5,6 +5,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_UPDATE, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../core/fused-ops.ts';
+import { bilinearAxis, nearestAxis } from '../kernels/resample.ts';
 import type { NativeAddon } from './addon.ts';
 import { makeElementwiseKernels } from './elementwise.ts';
 
@@ -125,8 +127,68 @@ export const makeKernels = (
     return backend.makeTensorInfo([...outer, m, n], 'float32', out);
   };
 
+  const channelsOf = (t: TensorInfo): number => t.shape[t.shape.length - 1] ?? 1;
+
+  // Resizes: kind 0 bilinear, 1 bilinear gradient, 2 nearest, 3 nearest gradient.
+  const NO_I32 = new Int32Array(1), NO_F64 = new Float64Array(1);
+  const resize = (kind: number, backend: CpuBackend, src: TensorInfo, inShape: number[], outH: number, outW: number, attrs: Attrs | undefined): TensorInfo => {
+    const [n, h, w, c] = inShape as [number, number, number, number];
+    const ac = Boolean(attrs?.['alignCorners']), hp = Boolean(attrs?.['halfPixelCenters']);
+    const dims = Int32Array.from([n, h, w, c, outH, outW]);
+    const out = alloc(kind % 2 === 0 ? n * outH * outW * c : n * h * w * c);
+    if (kind < 2) {
+      const rows = bilinearAxis(h, outH, ac, hp), cols = bilinearAxis(w, outW, ac, hp);
+      addon.resize(kind, dims, rows.lo, rows.hi, rows.frac, cols.lo, cols.hi, cols.frac, f32(backend, src), out);
+    } else {
+      addon.resize(kind, dims, nearestAxis(h, outH, ac, hp), NO_I32, NO_F64, nearestAxis(w, outW, ac, hp), NO_I32, NO_F64, f32(backend, src), out);
+    }
+    return backend.makeTensorInfo(kind % 2 === 0 ? [n, outH, outW, c] : [n, h, w, c], 'float32', out);
+  };
+  const resizeForward = (name: string, kind: number): Kernel => (args) => {
+    const { images } = args.inputs;
+    const target = args.attrs?.['size'] as [number, number] | undefined;
+    if (!images || !isF32(images) || images.shape.length !== 4 || !target || target[0] < 1 || target[1] < 1 || size(images.shape) === 0) return fallback(name, args);
+    return resize(kind, args.backend, images, images.shape, target[0], target[1], args.attrs);
+  };
+  const resizeGrad = (name: string, kind: number): Kernel => (args) => {
+    const { images, dy } = args.inputs;
+    if (!images || !dy || !isF32(dy) || images.shape.length !== 4 || dy.shape.length !== 4 || size(images.shape) === 0 || size(dy.shape) === 0) return fallback(name, args);
+    return resize(kind, args.backend, dy, images.shape, dy.shape[1]!, dy.shape[2]!, args.attrs);
+  };
+
   return {
     ...makeElementwiseKernels(addon, fallback, alloc),
+    ResizeBilinear: resizeForward('ResizeBilinear', 0),
+    ResizeBilinearGrad: resizeGrad('ResizeBilinearGrad', 1),
+    ResizeNearestNeighbor: resizeForward('ResizeNearestNeighbor', 2),
+    ResizeNearestNeighborGrad: resizeGrad('ResizeNearestNeighborGrad', 3),
+    // The project's fused kernels (src/core/fused-ops.ts); callers only run them on float32.
+    [BATCH_NORM_TRAIN]: ({ inputs: { x, gamma, beta }, backend, attrs }) => {
+      if (!x || !gamma || !beta) throw new Error(`${BATCH_NORM_TRAIN}: x, gamma and beta are required`);
+      const c = channelsOf(x);
+      const y = alloc(size(x.shape)), mean = alloc(c), variance = alloc(c);
+      addon.batchNormTrain(f32(backend, x), c, f32(backend, gamma), f32(backend, beta), Number(attrs?.['eps']), attrs?.['relu'] === true, y, mean, variance);
+      return [backend.makeTensorInfo([...x.shape], 'float32', y), backend.makeTensorInfo([c], 'float32', mean), backend.makeTensorInfo([c], 'float32', variance)];
+    },
+    [BATCH_NORM_TRAIN_GRAD]: ({ inputs: { dy, x, y, gamma, mean, variance, dmean, dvariance }, backend, attrs }) => {
+      if (!dy || !x || !y || !gamma || !mean || !variance) throw new Error(`${BATCH_NORM_TRAIN_GRAD}: dy, x, y, gamma, mean and variance are required`);
+      const c = channelsOf(x);
+      const dx = alloc(size(x.shape)), dgamma = alloc(c), dbeta = alloc(c);
+      addon.batchNormTrainGrad(f32(backend, dy), f32(backend, x), attrs?.['relu'] === true ? f32(backend, y) : null, c, f32(backend, gamma),
+        f32(backend, mean), f32(backend, variance), Number(attrs?.['eps']), dx, dgamma, dbeta,
+        dmean ? f32(backend, dmean) : null, dvariance ? f32(backend, dvariance) : null);
+      return [backend.makeTensorInfo([...x.shape], 'float32', dx), backend.makeTensorInfo([c], 'float32', dgamma), backend.makeTensorInfo([c], 'float32', dbeta)];
+    },
+    [ADAM_UPDATE]: ({ inputs: { x, g, m, v }, backend, attrs }) => {
+      if (!x || !g || !m || !v) throw new Error(`${ADAM_UPDATE}: x, g, m and v are required`);
+      const a = attrs ?? {};
+      const b1 = Number(a['beta1']), b2 = Number(a['beta2']);
+      const scalars = Float32Array.from([Number(a['lr']), b1, 1 - b1, b2, 1 - b2, Number(a['eps']), Number(a['c1']), Number(a['c2'])]);
+      const n = size(x.shape);
+      const xo = alloc(n), mo = alloc(n), vo = alloc(n);
+      addon.adam(f32(backend, x), f32(backend, g), f32(backend, m), f32(backend, v), scalars, xo, mo, vo);
+      return [backend.makeTensorInfo([...x.shape], 'float32', xo), backend.makeTensorInfo([...m.shape], 'float32', mo), backend.makeTensorInfo([...v.shape], 'float32', vo)];
+    },
     Conv2D: (args) => {
       const { x, filter } = args.inputs;
       const attrs = args.attrs ?? {};

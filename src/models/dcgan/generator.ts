@@ -12,7 +12,7 @@ import { ShapeError } from '../../core/errors.ts';
 import type { Rng } from '../../core/rng.ts';
 import { assertShape, type ImageBatch } from '../../core/tensor.ts';
 import { conv2dTranspose, createConvTranspose2d, layerVariables, type ConvTranspose2dParams } from '../../nn/conv.ts';
-import { batchNorm, batchNormVariables, createBatchNorm, type BatchNormParams } from '../../nn/norm.ts';
+import { batchNormRelu, batchNormVariables, createBatchNorm, type BatchNormParams } from '../../nn/norm.ts';
 import { applyStateDict, toStateDict, type ApplyStateDictOptions, type WeightTargets } from '../../io/weights.ts';
 import type { StateDict } from '../../io/state-dict.ts';
 import type { Generator, SynthesizeOptions, SynthesizeResult } from '../generator.ts';
@@ -79,7 +79,7 @@ export const dcganGenerate = (p: DCGANGeneratorParams, z: tf.Tensor2D, training:
     assertShape('dcganGenerate', z, [null, latentDim], 'z');
     let h = z.reshape([z.shape[0], 1, 1, latentDim]) as tf.Tensor4D;
     p.stages.forEach((s, i) => {
-      h = tf.relu(batchNorm(s.bn, conv2dTranspose(s.conv, h, i === 0 ? {} : { stride: 2, padding: 1 }), training));
+      h = batchNormRelu(s.bn, conv2dTranspose(s.conv, h, i === 0 ? {} : { stride: 2, padding: 1 }), training);
     });
     return tf.tanh(conv2dTranspose(p.toImage, h, { stride: 2, padding: 1 }));
   });

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/rng.ts';
 import { assertShape } from '../../core/tensor.ts';
 import { conv2d, conv2dTranspose, createConv2d, createConvTranspose2d, layerVariables, maxPool2d, type Conv2dParams, type ConvTranspose2dParams } from '../../nn/conv.ts';
-import { batchNorm, batchNormVariables, createBatchNorm, type BatchNormParams } from '../../nn/norm.ts';
+import { batchNormRelu, batchNormVariables, createBatchNorm, type BatchNormParams } from '../../nn/norm.ts';
 import type { WeightTargets } from '../../io/weights.ts';
 import { batchNormTargets, convTargets, convTransposeTargets } from './torch-names.ts';
 
@@ -55,8 +55,8 @@ export const createDoubleConv = (inCh: number, outCh: number, rng: Rng, mid = ou
  */
 export const doubleConv = (p: DoubleConv, x: tf.Tensor4D, training: boolean): tf.Tensor4D =>
   tf.tidy(() => {
-    const h = tf.relu(batchNorm(p.bn1, conv2d(p.conv1, x, { padding: 1 }), training));
-    return tf.relu(batchNorm(p.bn2, conv2d(p.conv2, h, { padding: 1 }), training));
+    const h = batchNormRelu(p.bn1, conv2d(p.conv1, x, { padding: 1 }), training);
+    return batchNormRelu(p.bn2, conv2d(p.conv2, h, { padding: 1 }), training);
   });
 
 /**

@@ -5,6 +5,9 @@ import { disableNative, enableNative, nativeStatus } from '../../../src/backend/
 import { loadAddon } from '../../../src/backend/native/addon.ts';
 import { broadcastGeometry } from '../../../src/backend/native/elementwise.ts';
 import { registerGradientFixes } from '../../../src/backend/gradients/index.ts';
+import { BATCH_NORM_TRAIN, fusedAdamUpdate, fusedBatchNormTrain, hasFusedKernel } from '../../../src/core/fused-ops.ts';
+import { batchNorm, batchNormRelu, createBatchNorm } from '../../../src/nn/norm.ts';
+import { Adam } from '../../../src/train/adam.ts';
 
 const built = loadAddon();
 const skip = built.ok ? false : `native addon not built (${built.error}); run \`npm run build:native\``;
@@ -208,6 +211,24 @@ test('native split, concat, max pool and its gradient (ties included) match', { 
   tf.dispose([x, relu]);
 });
 
+test('native bilinear and nearest resizes and their gradients match, every flag combination', { skip }, async () => {
+  const x = rand([2, 5, 7, 3]);
+  for (const [nh, nw] of [[10, 14], [3, 4], [8, 5], [1, 1]] as const) {
+    for (const [ac, hp] of [[false, false], [true, false], [false, true]] as const) {
+      const probe = rand([2, nh, nw, 3]);
+      await agree(`resizeBilinear ${nh}x${nw} ac${ac} hp${hp}`, () =>
+        tf.valueAndGrad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeBilinear(t as tf.Tensor4D, [nh, nw], ac, hp), probe)))(x).grad);
+      await agree(`resizeBilinear forward ${nh}x${nw} ac${ac} hp${hp}`, () => tf.image.resizeBilinear(x as tf.Tensor4D, [nh, nw], ac, hp));
+      await agree(`resizeNearestNeighbor ${nh}x${nw} ac${ac} hp${hp}`, () => {
+        const { value, grad } = tf.valueAndGrad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [nh, nw], ac, hp), probe)))(x);
+        return [value, grad, tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [nh, nw], ac, hp)];
+      });
+      probe.dispose();
+    }
+  }
+  x.dispose();
+});
+
 test('a small conv/BN/ReLU/pool/upsample training loss and its gradients match end to end', { skip }, async () => {
   const x = rand([2, 16, 16, 3]) as tf.Tensor4D;
   const w1 = rand([3, 3, 3, 24], -0.5, 0.5), w2 = rand([3, 3, 24, 24], -0.2, 0.2), w3 = rand([1, 1, 48, 1], -0.2, 0.2);
@@ -226,6 +247,91 @@ test('a small conv/BN/ReLU/pool/upsample training loss and its gradients match e
     return [value, ...grads];
   });
   tf.dispose([x, w1, w2, w3, gamma, beta]);
+});
+
+test('fused batch norm (+ ReLU) forward, gradients and running statistics match the composed ops', { skip }, async () => {
+  for (const shape of [[2, 5, 6, 7], [8, 4, 4, 44], [1, 3, 3, 1]]) {
+    const c = shape[3]!;
+    const x = rand(shape, -2, 3) as tf.Tensor4D, probe = rand(shape);
+    const g0 = rand([c], 0.5, 1.5), b0 = rand([c]);
+    for (const relu of [false, true]) {
+      await agree(`batchNorm${relu ? 'Relu' : ''} ${shape}`, () => {
+        const bn = createBatchNorm({ channels: c });
+        bn.gamma.assign(g0 as tf.Tensor1D);
+        bn.beta.assign(b0 as tf.Tensor1D);
+        const f = (t: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+          const p = { ...bn, gamma: g as tf.Variable<tf.Rank.R1>, beta: b as tf.Variable<tf.Rank.R1> };
+          return tf.sum(tf.mul((relu ? batchNormRelu : batchNorm)(p, t as tf.Tensor4D, true, false), probe));
+        };
+        const { value, grads } = tf.valueAndGrads(f)([x, bn.gamma, bn.beta]);
+        const y = (relu ? batchNormRelu : batchNorm)(bn, x, true); // updates the running statistics
+        const out = [value, ...grads, y, bn.runningMean.clone(), bn.runningVar.clone(), bn.numBatchesTracked.clone()];
+        tf.dispose([bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.numBatchesTracked]);
+        return out;
+      });
+    }
+    tf.dispose([x, probe, g0, b0]);
+  }
+  assert.ok(hasFusedKernel(BATCH_NORM_TRAIN), 'the native kernels register the fused batch norm');
+});
+
+test('fused batch norm passes gradients that reach its mean and variance outputs', { skip }, async () => {
+  const x = rand([3, 4, 5, 6], -1, 2) as tf.Tensor4D, gamma = rand([6], 0.5, 1.5), beta = rand([6]);
+  const py = rand([3, 4, 5, 6]), pm = rand([6]), pv = rand([6]);
+  const composed = (t: tf.Tensor4D, g: tf.Tensor, b: tf.Tensor) => {
+    const mean = tf.mean(t, [0, 1, 2]);
+    const variance = tf.mean(tf.square(tf.sub(t, mean)), [0, 1, 2]);
+    const y = tf.relu(tf.add(tf.mul(tf.sub(t, mean), tf.mul(tf.rsqrt(tf.add(variance, 1e-5)), g)), b));
+    return { y, mean, variance };
+  };
+  let usedFused = false;
+  await agree('batch norm with d(mean), d(variance)', () =>
+    tf.grads((t: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const fused = fusedBatchNormTrain(t as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, true);
+      if (fused) usedFused = true;
+      const r = fused ?? composed(t as tf.Tensor4D, g, b);
+      return tf.addN([tf.sum(tf.mul(r.y, py)), tf.sum(tf.mul(r.mean, pm)), tf.sum(tf.mul(r.variance, pv))]);
+    })([x, gamma, beta]));
+  assert.ok(usedFused, 'the native run used the fused kernel');
+  tf.dispose([x, gamma, beta, py, pm, pv]);
+});
+
+test('a double backprop through batch norm (R1) falls back to the composed ops and matches', { skip }, async () => {
+  const x = rand([2, 4, 4, 3]) as tf.Tensor4D, w = rand([3, 3, 3, 3], -0.5, 0.5);
+  await agree('R1 through conv + batchNormRelu', () =>
+    tf.grad((wt: tf.Tensor) => {
+      const bn = createBatchNorm({ channels: 3 });
+      const d = (t: tf.Tensor): tf.Scalar => tf.sum(tf.square(batchNormRelu(bn, tf.conv2d(t as tf.Tensor4D, wt as tf.Tensor4D, 1, 'same'), true, false)));
+      const r1 = tf.sum(tf.square(tf.grad(d)(x)));
+      tf.dispose([bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.numBatchesTracked]);
+      return r1;
+    })(w));
+  tf.dispose([x, w]);
+});
+
+test('fused Adam steps are bit-identical to the composed update', { skip }, async () => {
+  const run = (): tf.Tensor[] => {
+    const a = tf.variable(tf.randomUniform([33, 17], -1, 1, 'float32', 7)), b = tf.variable(tf.randomUniform([5], -1, 1, 'float32', 8));
+    const opt = new Adam([a, b], { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as never);
+    for (let i = 0; i < 5; i++) {
+      const { grads } = tf.variableGrads(() => tf.add(tf.sum(tf.square(tf.sin(a))), tf.sum(tf.mul(b, b))) as tf.Scalar, [a, b]);
+      opt.apply(grads, 1e-2 / (i + 1));
+      tf.dispose(grads);
+    }
+    const [ma, mb, va, vb] = opt.stateVariables().map((t) => t.clone());
+    const out = [a.clone(), b.clone(), ma!, mb!, va!, vb!];
+    opt.dispose();
+    tf.dispose([a, b]);
+    return out;
+  };
+  await tf.setBackend('cpu');
+  disableNative();
+  assert.equal(fusedAdamUpdate(tf.zeros([1]), tf.zeros([1]), tf.zeros([1]), tf.zeros([1]), { lr: 1, beta1: 0, beta2: 0, eps: 1, c1: 1, c2: 1 }), undefined);
+  const ref = run();
+  await enableNative({ threads: 2 });
+  const got = run();
+  got.forEach((g, i) => assert.deepEqual(Array.from(g.dataSync()), Array.from(ref[i]!.dataSync()), `Adam output ${i}`));
+  tf.dispose([...ref, ...got]);
 });
 
 test('enableNative reports threads and kernels; disableNative restores the JS kernels', { skip }, async () => {

@@ -1,0 +1,110 @@
+/**
+ * Fused operations: one kernel where tfjs would run many. A backend that registers a
+ * kernel under one of these names (the project's native CPU kernels do) runs the fused
+ * form; on every other backend the callers compose the same maths from tfjs ops, so
+ * these functions return `undefined` there and the caller falls back.
+ *
+ * - {@link fusedBatchNormTrain}: batch-norm with batch statistics (and an optional ReLU)
+ *   in one kernel, its gradient in another (a composed BatchNorm is ~25 kernels, each a
+ *   pass over the activation).
+ * - {@link fusedAdamUpdate}: one Adam step of one variable in one pass.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Kernel name of the fused training-mode batch norm: inputs `x`, `gamma`, `beta`; attrs `eps`, `relu`; outputs `[y, mean, variance]`. */
+export const BATCH_NORM_TRAIN = 'GanSegmenterBatchNormTrain';
+/** Kernel name of its gradient: inputs `dy`, `x`, `y`, `gamma`, `mean`, `variance`, `dmean`, `dvariance`; attrs `eps`, `relu`; outputs `[dx, dgamma, dbeta]`. */
+export const BATCH_NORM_TRAIN_GRAD = 'GanSegmenterBatchNormTrainGrad';
+/** Kernel name of the fused Adam step: inputs `x`, `g`, `m`, `v`; attrs `lr`, `beta1`, `beta2`, `eps`, `c1`, `c2`; outputs `[x', m', v']`. */
+export const ADAM_UPDATE = 'GanSegmenterAdamUpdate';
+
+/**
+ * Whether the active backend has the fused kernel `name`.
+ *
+ * @example
+ * ```ts
+ * if (hasFusedKernel(BATCH_NORM_TRAIN)) console.log('fused batch norm available');
+ * ```
+ */
+export const hasFusedKernel = (name: string): boolean => tf.getKernel(name, tf.getBackend()) !== undefined;
+
+interface EngineState {
+  state: { gradientDepth: number };
+}
+const gradientDepth = (): number => (tf.engine() as unknown as EngineState).state.gradientDepth;
+
+const registerBatchNormGradient = (): void => {
+  if (tf.getGradient(BATCH_NORM_TRAIN)) return;
+  tf.registerGradient({
+    kernelName: BATCH_NORM_TRAIN,
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [true, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [dy, dmean, dvariance] = dys as tf.Tensor[];
+      const [x, gamma, y, mean, variance] = saved as tf.Tensor[];
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(
+        BATCH_NORM_TRAIN_GRAD,
+        { dy: dy!, x: x!, y: y!, gamma: gamma!, mean: mean!, variance: variance!, dmean: dmean!, dvariance: dvariance! },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      return { x: () => dx!, gamma: () => dgamma!, beta: () => dbeta! };
+    },
+  });
+};
+
+/** What {@link fusedBatchNormTrain} returns. */
+export interface FusedBatchNormResult {
+  /** Normalised, scaled, shifted (and rectified) output, the shape of the input. */
+  readonly y: tf.Tensor4D;
+  /** Batch mean per channel [C]. */
+  readonly mean: tf.Tensor1D;
+  /** Biased batch variance per channel [C]. */
+  readonly variance: tf.Tensor1D;
+}
+
+/**
+ * `(x − mean)·γ/√(var + ε) + β` with the batch's per-channel mean and biased variance over
+ * N, H, W of `x` [N,H,W,C] (then `max(·, 0)` when `relu`), differentiable, in one kernel.
+ * Returns `undefined` where the backend has no such kernel, `x` is not float32, or a
+ * higher-order gradient is being recorded (the fused gradient has no gradient of its own);
+ * the caller then composes it from tfjs ops.
+ *
+ * @example
+ * ```ts
+ * const r = fusedBatchNormTrain(x, gamma, beta, 1e-5, true);
+ * const y = r ? r.y : tf.relu(composedBatchNorm(x));
+ * ```
+ */
+export const fusedBatchNormTrain = (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, relu: boolean): FusedBatchNormResult | undefined => {
+  if (x.dtype !== 'float32' || !hasFusedKernel(BATCH_NORM_TRAIN) || !hasFusedKernel(BATCH_NORM_TRAIN_GRAD) || gradientDepth() > 1) return undefined;
+  registerBatchNormGradient();
+  const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { eps, relu }) as tf.Tensor[];
+  return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+};
+
+/**
+ * One Adam step of one variable in one kernel: `m' = β1·m + (1 − β1)·g`,
+ * `v' = β2·v + (1 − β2)·g²`, `x' = x − (m'/c1·lr)/(√(v'/c2) + ε)` (c1, c2: the bias
+ * corrections `1 − β^t`), in the same float32 operation order as the composed update.
+ * Returns `undefined` where the backend has no such kernel or a tensor is not float32.
+ *
+ * @example
+ * ```ts
+ * const r = fusedAdamUpdate(x, g, m, v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, c1: 0.1, c2: 0.001 });
+ * if (r) { x.assign(r.x); m.assign(r.m); v.assign(r.v); tf.dispose([r.x, r.m, r.v]); }
+ * ```
+ */
+export const fusedAdamUpdate = (
+  x: tf.Tensor,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  s: { readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number; readonly c1: number; readonly c2: number },
+): { readonly x: tf.Tensor; readonly m: tf.Tensor; readonly v: tf.Tensor } | undefined => {
+  if (![x, g, m, v].every((t) => t.dtype === 'float32') || !hasFusedKernel(ADAM_UPDATE)) return undefined;
+  if (g.size !== x.size || m.size !== x.size || v.size !== x.size) return undefined;
+  const [nx, nm, nv] = tf.engine().runKernel(ADAM_UPDATE, { x, g, m, v }, { ...s }) as tf.Tensor[];
+  return { x: nx!, m: nm!, v: nv! };
+};
