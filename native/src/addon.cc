@@ -24,6 +24,7 @@ void maxPool(const int32_t* g, const float* x, float* y);
 void concatRows(int64_t outer, int k, const float* const* in, const int64_t* rowLen, float* out);
 void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t n);
 void splitRows(int64_t outer, int k, const float* x, float* const* out, const int64_t* rowLen);
+void leakyReluGrad(const float* dy, const float* x, float alpha, float* dx, int64_t n);
 void batchNormTrain(const float* x, int64_t rows, int c, const float* gamma, const float* beta, float eps, bool relu,
                     float* y, float* meanOut, float* varOut);
 void batchNormTrainGrad(const float* dy, const float* x, const float* y, int64_t rows, int c, const float* gamma,
@@ -292,6 +293,19 @@ napi_value Concat(napi_env env, napi_callback_info info) {
     return undef(env);
   });
 }
+// leakyReluGrad(dy, x, alpha, dx): dx = x > 0 ? dy : alpha·dy.
+napi_value LeakyReluGrad(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    double alpha;
+    CHECK_NAPI(napi_get_value_double(env, a[2], &alpha));
+    size_t n = 0;
+    const float* dy = typedArray<float>(env, a[0], napi_float32_array, &n, "dy");
+    gsn::leakyReluGrad(dy, f32(env, a[1], n, "x"), float(alpha), f32(env, a[3], n, "dx"), int64_t(n));
+    return undef(env);
+  });
+}
 // split(outer, x, outputs Float32Array[]): the inverse of concat; each output holds `outer` rows.
 napi_value Split(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
@@ -534,6 +548,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"avgPoolGrad", nullptr, AvgPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"concat", nullptr, Concat, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"leakyReluGrad", nullptr, LeakyReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"split", nullptr, Split, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"logicalNot", nullptr, LogicalNot, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},

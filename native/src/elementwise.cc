@@ -390,6 +390,19 @@ void concatRows(int64_t outer, int k, const float* const* in, const int64_t* row
   });
 }
 
+// Gradient of leaky ReLU: dx = x > 0 ? dy : α·dy (both computed, so the loop vectorizes).
+void leakyReluGrad(const float* dy, const float* x, float alpha, float* dx, int64_t n) {
+  parallelFor(n, kMinParallel, [&](int64_t b, int64_t e) {
+    const float* __restrict__ pd = dy;
+    const float* __restrict__ px = x;
+    float* __restrict__ po = dx;
+    for (int64_t i = b; i < e; ++i) {
+      const float d = pd[i], s = d * alpha;
+      po[i] = px[i] > 0.f ? d : s;
+    }
+  });
+}
+
 // The inverse of concatRows: out[i] row o = the i-th piece of x row o.
 void splitRows(int64_t outer, int k, const float* x, float* const* out, const int64_t* rowLen) {
   int64_t total = 0;

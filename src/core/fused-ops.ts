@@ -8,6 +8,8 @@
  *   in one kernel, its gradient in another (a composed BatchNorm is ~25 kernels, each a
  *   pass over the activation).
  * - {@link fusedAdamUpdate}: one Adam step of one variable in one pass.
+ * - {@link registerFusedGradients}: `LeakyRelu`'s gradient as one kernel (tfjs runs
+ *   greater, multiply and select) where the backend has it, tfjs's own form elsewhere.
  *
  * @module
  */
@@ -17,6 +19,8 @@ import * as tf from '@tensorflow/tfjs';
 export const BATCH_NORM_TRAIN = 'GanSegmenterBatchNormTrain';
 /** Kernel name of its gradient: inputs `dy`, `x`, `y`, `gamma`, `mean`, `variance`, `dmean`, `dvariance`; attrs `eps`, `relu`; outputs `[dx, dgamma, dbeta]`. */
 export const BATCH_NORM_TRAIN_GRAD = 'GanSegmenterBatchNormTrainGrad';
+/** Kernel name of the leaky-ReLU gradient: inputs `dy`, `x`; attr `alpha`; output `x > 0 ? dy : alpha·dy`. */
+export const LEAKY_RELU_GRAD = 'GanSegmenterLeakyReluGrad';
 /** Kernel name of the fused Adam step: inputs `x`, `g`, `m`, `v`; attrs `lr`, `beta1`, `beta2`, `eps`, `c1`, `c2`; outputs `[x', m', v']`. */
 export const ADAM_UPDATE = 'GanSegmenterAdamUpdate';
 
@@ -53,6 +57,49 @@ const registerBatchNormGradient = (): void => {
     },
   });
 };
+
+/**
+ * Register the gradients of the fused kernels, and a `LeakyRelu` gradient that runs the
+ * fused {@link LEAKY_RELU_GRAD} kernel where the active backend has it and tfjs's own
+ * composition (`where(x > 0, dy, α·dy)`) elsewhere; the fused gradient's own gradient
+ * (second order, e.g. R1) is the same op in `dy` and zero in `x`. Idempotent. The native
+ * kernels call it before enabling the lean tape, which keeps `LeakyRelu`'s output instead
+ * of its input for this gradient as for tfjs's (same sign pattern for α ≥ 0).
+ *
+ * @example
+ * ```ts
+ * registerFusedGradients();
+ * const g = tf.grad((x) => tf.sum(tf.leakyRelu(x, 0.2)))(tf.tensor1d([-1, 2])); // [0.2, 1]
+ * ```
+ */
+export const registerFusedGradients = (): void => {
+  registerBatchNormGradient();
+  if (leakyReluRegistered) return;
+  leakyReluRegistered = true;
+  const leakyGrad = (dy: tf.Tensor, x: tf.Tensor, alpha: number): tf.Tensor =>
+    dy.dtype === 'float32' && x.dtype === 'float32' && hasFusedKernel(LEAKY_RELU_GRAD)
+      ? (tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha }) as tf.Tensor)
+      : tf.where(tf.greater(x, 0), dy, tf.mul(dy, alpha));
+  tf.registerGradient({
+    kernelName: 'LeakyRelu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as tf.Tensor[];
+      const alpha = Number(attrs['alpha']);
+      return { x: () => leakyGrad(dy as tf.Tensor, x!, alpha) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: LEAKY_RELU_GRAD,
+    inputsToSave: ['x'],
+    gradFunc: (ddx, saved, attrs) => {
+      const [x] = saved as tf.Tensor[];
+      const alpha = Number(attrs['alpha']);
+      return { dy: () => leakyGrad(ddx as tf.Tensor, x!, alpha), x: () => tf.zerosLike(x!) };
+    },
+  });
+};
+let leakyReluRegistered = false;
 
 /** What {@link fusedBatchNormTrain} returns. */
 export interface FusedBatchNormResult {

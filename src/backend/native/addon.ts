@@ -34,6 +34,8 @@ export interface NativeAddon {
   maxPool(geom: Int32Array, x: Float32Array, y: Float32Array): void;
   /** Concatenate inputs of `outer` rows each, row by row, into out. */
   concat(outer: number, inputs: Float32Array[], out: Float32Array): void;
+  /** Gradient of leaky ReLU: dx = x > 0 ? dy : alpha·dy. */
+  leakyReluGrad(dy: Float32Array, x: Float32Array, alpha: number, dx: Float32Array): void;
   /** The inverse of {@link NativeAddon.concat}: split x's `outer` rows into the outputs, piece by piece. */
   split?(outer: number, x: Float32Array, outputs: Float32Array[]): void;
   /** Element-wise not of 0/1 bytes. */

@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerFusedGradients } from '../../core/fused-ops.ts';
 import type { NativeEnableResult } from '../init.ts';
 import { registerKernelFixes } from '../kernels/index.ts';
 import { disableLeanTape, enableLeanTape } from '../lean-tape.ts';
@@ -74,6 +75,8 @@ export const enableNative = async (options: EnableNativeOptions = {}): Promise<N
       pool = new BufferPool((Number.isFinite(mb) && mb >= 0 ? mb : 1024) * 1024 * 1024, detach ? (b) => detach.call(addon, b) : undefined);
       pool.attach(tf.findBackend('cpu') as never);
     }
+    // Before the lean tape captures the gradients it recognises.
+    registerFusedGradients();
     if (options.leanTape ?? globalThis.process?.env?.['GAN_SEGMENTER_LEAN_TAPE'] !== '0') {
       enableLeanTape();
       leanTape = true;

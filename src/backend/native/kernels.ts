@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../core/fused-ops.ts';
+import { ADAM_UPDATE, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, LEAKY_RELU_GRAD } from '../../core/fused-ops.ts';
 import { bilinearAxis, nearestAxis } from '../kernels/resample.ts';
 import type { NativeAddon } from './addon.ts';
 import { makeElementwiseKernels } from './elementwise.ts';
@@ -178,6 +178,12 @@ export const makeKernels = (
         f32(backend, mean), f32(backend, variance), Number(attrs?.['eps']), dx, dgamma, dbeta,
         dmean ? f32(backend, dmean) : null, dvariance ? f32(backend, dvariance) : null);
       return [backend.makeTensorInfo([...x.shape], 'float32', dx), backend.makeTensorInfo([c], 'float32', dgamma), backend.makeTensorInfo([c], 'float32', dbeta)];
+    },
+    [LEAKY_RELU_GRAD]: ({ inputs: { dy, x }, backend, attrs }) => {
+      if (!dy || !x) throw new Error(`${LEAKY_RELU_GRAD}: dy and x are required`);
+      const dx = alloc(size(x.shape));
+      addon.leakyReluGrad(f32(backend, dy), f32(backend, x), Number(attrs?.['alpha']), dx);
+      return backend.makeTensorInfo([...x.shape], 'float32', dx);
     },
     [ADAM_UPDATE]: ({ inputs: { x, g, m, v }, backend, attrs }) => {
       if (!x || !g || !m || !v) throw new Error(`${ADAM_UPDATE}: x, g, m and v are required`);
