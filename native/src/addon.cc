@@ -16,6 +16,9 @@ void unary(int op, const float* x, float* y, int64_t n, float alpha);
 void reduce(int op, int64_t outer, int64_t mid, int64_t inner, const float* x, float* y);
 void maxPoolGrad(const int32_t* g, const float* dy, const float* x, float* dx);
 const char* gemmName();
+const char* convName();
+const char* setConvPath(const char* name);
+const char* convImpl(const ConvGeom& g, int kind);
 void compare(int op, const int32_t* d, const int32_t* as, const int32_t* bs, const float* a, const float* b, uint8_t* o);
 void avgPool(const int32_t* g, const float* x, float* y);
 void avgPoolGrad(const int32_t* g, const float* dy, float* dx);
@@ -506,6 +509,44 @@ napi_value GemmName(napi_env env, napi_callback_info) {
   return r;
 }
 
+// conv(path?) -> "oneDNN" | "oneDNN-all" | "im2col": the convolution path in effect, after
+// switching to `path` when given (the oneDNN ones only take when built with oneDNN).
+napi_value ConvPath(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    size_t argc = 1;
+    napi_value a[1];
+    CHECK_NAPI(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+    napi_valuetype t = napi_undefined;
+    if (argc >= 1) CHECK_NAPI(napi_typeof(env, a[0], &t));
+    const char* name = gsn::convName();
+    if (t == napi_string) {
+      char buf[16];
+      size_t len = 0;
+      CHECK_NAPI(napi_get_value_string_utf8(env, a[0], buf, sizeof buf, &len));
+      name = gsn::setConvPath(buf);
+    }
+    napi_value r;
+    CHECK_NAPI(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &r));
+    return r;
+  });
+}
+
+// convImpl(geom, kind) -> oneDNN's implementation name for that geometry (kind 0 forward,
+// 1 backward data, 2 backward weights), or "im2col".
+napi_value ConvImpl(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[2];
+    args(env, info, a);
+    const auto g = geom(i32(env, a[0], 15, "geom"));
+    int32_t kind;
+    CHECK_NAPI(napi_get_value_int32(env, a[1], &kind));
+    if (kind < 0 || kind > 2) throw Fail{"convImpl: kind must be 0, 1 or 2"};
+    napi_value r;
+    CHECK_NAPI(napi_create_string_utf8(env, gsn::convImpl(g, kind), NAPI_AUTO_LENGTH, &r));
+    return r;
+  });
+}
+
 // ---------------------------------------------------------------- output arrays
 // detach(arrayBuffer): the JS array pool (src/backend/native/pool.ts) hands over each
 // output array it will not keep, once no tensor refers to it. Detaching drops V8's only
@@ -556,6 +597,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"resize", nullptr, Resize, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemm", nullptr, GemmName, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv", nullptr, ConvPath, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convImpl", nullptr, ConvImpl, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

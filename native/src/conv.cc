@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 #include <thread>
 #include <vector>
 
@@ -26,10 +27,12 @@ struct Gemm {
   OmpSetThreads ompThreads = nullptr;
   Gemm() {
     const char* pick = std::getenv("GAN_SEGMENTER_GEMM");
-    if (pick && std::strcmp(pick, "openblas") == 0) return;
-    void* h = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!h) return;
-    dnnl = reinterpret_cast<DnnlSgemm>(dlsym(h, "dnnl_sgemm"));
+    if (!(pick && std::strcmp(pick, "openblas") == 0)) {
+      void* h = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+      if (h) dnnl = reinterpret_cast<DnnlSgemm>(dlsym(h, "dnnl_sgemm"));
+    }
+    // oneDNN's OpenMP runtime: loaded with libdnnl.so.2 (dlopened above, or linked in when the
+    // addon was built with oneDNN's convolutions), whichever SGEMM is picked.
     void* g = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
     if (g) ompThreads = reinterpret_cast<OmpSetThreads>(dlsym(g, "omp_set_num_threads"));
   }
@@ -176,7 +179,54 @@ static int64_t chunkRows(const ConvGeom& g) {
   return std::min(rows, M);
 }
 
+// Convolution path: 0 im2col, 1 oneDNN (its primitives, im2col where that is faster), 2 oneDNN
+// wherever it can. Without oneDNN compiled in (binding.gyp found no oneDNN 2.x) always im2col.
+// GAN_SEGMENTER_CONV=im2col | oneDNN-all picks another than the default.
+static const char* const kConvNames[] = {"im2col", "oneDNN", "oneDNN-all"};
+static int convMode(const char* name) {
+  for (int i = 0; i < 3; ++i)
+    if (strcasecmp(name, kConvNames[i]) == 0) return i;
+  return -1;
+}
+#ifdef GSN_DNNL
+static int gConv = [] {
+  const char* v = std::getenv("GAN_SEGMENTER_CONV");
+  const int m = v ? convMode(v) : -1;
+  return m < 0 ? 1 : m;
+}();
+#else
+static const int gConv = 0;
+#endif
+
+const char* convName() { return kConvNames[gConv]; }
+
+const char* setConvPath(const char* name) {
+#ifdef GSN_DNNL
+  const int m = convMode(name);
+  if (m >= 0) gConv = m;
+#else
+  (void)name;
+#endif
+  return convName();
+}
+
+const char* convImpl(const ConvGeom& g, int kind) {
+#ifdef GSN_DNNL
+  if (gConv > 0) {
+    const char* impl = dnnlConvImpl(g, kind, gConv == 2);
+    if (*impl) return impl;
+  }
+#else
+  (void)g;
+  (void)kind;
+#endif
+  return "im2col";
+}
+
 void conv2dForward(const ConvGeom& g, const float* x, const float* w, float* y) {
+#ifdef GSN_DNNL
+  if (gConv > 0 && dnnlConv(0, g, x, w, y, gConv == 2)) return;
+#endif
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t M = int64_t(g.n) * g.oh * g.ow;
   if (isPointwise(g)) {
@@ -193,6 +243,9 @@ void conv2dForward(const ConvGeom& g, const float* x, const float* w, float* y) 
 }
 
 void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+#ifdef GSN_DNNL
+  if (gConv > 0 && dnnlConv(1, g, dy, w, dx, gConv == 2)) return;
+#endif
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t M = int64_t(g.n) * g.oh * g.ow;
   if (isPointwise(g)) {
@@ -211,6 +264,9 @@ void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
 }
 
 void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+#ifdef GSN_DNNL
+  if (gConv > 0 && dnnlConv(2, g, x, dy, dw, gConv == 2)) return;
+#endif
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t M = int64_t(g.n) * g.oh * g.ow;
   if (isPointwise(g)) {

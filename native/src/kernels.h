@@ -1,6 +1,7 @@
-// Native CPU kernels of gan-segmenter: NHWC convolutions via im2col + OpenBLAS SGEMM,
+// Native CPU kernels of gan-segmenter: NHWC convolutions via oneDNN's convolution primitives
+// (when built with oneDNN) or im2col + SGEMM (oneDNN's sgemm or OpenBLAS),
 // and a few fused element-wise loops. All functions are synchronous and thread-safe
-// for distinct outputs; parallelism: OpenBLAS threads + a small std::thread split.
+// for distinct outputs; parallelism: OpenBLAS / oneDNN (OpenMP) threads + a small std::thread split.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -24,6 +25,24 @@ void parallelFor(int64_t total, int64_t minPerThread, const std::function<void(i
 void conv2dForward(const ConvGeom& g, const float* x, const float* w, float* y);
 void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw);
+/** The convolution path the three functions above take: "oneDNN" (oneDNN's convolution
+ *  primitives, im2col for the geometries it does faster), "oneDNN-all" (oneDNN wherever it can)
+ *  or "im2col" (im2col + SGEMM; the only one without oneDNN). Set by GAN_SEGMENTER_CONV. */
+const char* convName();
+/** Switch path (one of the names above, any case); returns the path in effect. */
+const char* setConvPath(const char* name);
+/** The implementation a geometry gets: oneDNN's name for it (kind 0 forward, 1 backward data,
+ *  2 backward weights), or "im2col". */
+const char* convImpl(const ConvGeom& g, int kind);
+
+#ifdef GSN_DNNL
+/** oneDNN convolution primitives (conv_dnnl.cc), kind as above: forward (a = x, b = filter,
+ *  c = y), backward data (dy, filter, dx), backward weights (x, dy, dw). false: not done (a
+ *  geometry im2col does faster unless `all`, or no primitive), use im2col. */
+bool dnnlConv(int kind, const ConvGeom& g, const float* a, const float* b, float* c, bool all);
+/** oneDNN's implementation name for what dnnlConv would run, "" for im2col. */
+const char* dnnlConvImpl(const ConvGeom& g, int kind, bool all);
+#endif
 
 /** C[b] = op(A[b]) * op(B[b]); aStride/bStride 0 broadcasts. Row-major. */
 void batchMatMul(int batch, int m, int n, int k, bool transA, bool transB, const float* a, int64_t aStride,

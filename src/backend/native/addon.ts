@@ -65,6 +65,16 @@ export interface NativeAddon {
     xOut: Float32Array, mOut: Float32Array, vOut: Float32Array): void;
   /** Which SGEMM the addon uses: `oneDNN` (libdnnl.so.2 found at run time) or `OpenBLAS`. */
   gemm(): string;
+  /**
+   * The convolution path, after switching to `path` when given: `oneDNN` (oneDNN's convolution
+   * primitives, im2col + SGEMM for the geometries that is faster for; the default when the addon
+   * was built with oneDNN), `oneDNN-all` (oneDNN wherever it can) or `im2col` (the only path of
+   * an addon built without oneDNN). `GAN_SEGMENTER_CONV` sets it at load. Absent from addons
+   * built before it existed.
+   */
+  conv?(path?: string): string;
+  /** The implementation a conv geometry gets on the current path: kind 0 forward, 1 backward data, 2 backward weights; oneDNN's name for it, or `im2col`. */
+  convImpl?(geom: Int32Array, kind: number): string;
   /** Worker threads (OpenBLAS and the addon's own loops); returns the count in effect. */
   setThreads(n: number): number;
   /** Detach an ArrayBuffer, freeing its memory now; false if it cannot be detached. Absent from addons built before it existed. */
@@ -110,6 +120,18 @@ const chooseBlasCore = (): string | undefined => {
   return env['OPENBLAS_CORETYPE'];
 };
 
+/**
+ * oneDNN's OpenMP threads (libgomp, loaded with the addon) spin for a few milliseconds after
+ * each primitive by default, competing with the addon's own element-wise threads that run
+ * next, and with other processes on a shared machine; sleeping at once instead made the UNet
+ * step faster here (see bench/README.md). Leaves the user's `OMP_WAIT_POLICY` or
+ * `GOMP_SPINCOUNT` alone. Must run before the addon is loaded (libgomp reads it once).
+ */
+const passiveOpenMp = (): void => {
+  const env = globalThis.process?.env;
+  if (env && env['OMP_WAIT_POLICY'] === undefined && env['GOMP_SPINCOUNT'] === undefined) env['OMP_WAIT_POLICY'] = 'passive';
+};
+
 let coreType: string | undefined;
 /** The OpenBLAS core type requested when the addon was loaded (undefined: OpenBLAS detects it). */
 export const blasCoreType = (): string | undefined => coreType;
@@ -120,6 +142,7 @@ export const loadAddon = (): { ok: true; addon: NativeAddon; path: string } | { 
   if (!existsSync(path)) return { ok: false, error: `the native addon is not built (${path} missing; run \`npm run build:native\`)` };
   try {
     coreType = chooseBlasCore();
+    passiveOpenMp();
     const require = createRequire(import.meta.url);
     const addon = require(path) as NativeAddon;
     if (typeof addon.conv2d !== 'function') return { ok: false, error: `${path} does not export conv2d` };

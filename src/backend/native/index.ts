@@ -2,7 +2,8 @@
  * Native CPU kernels (a C++ addon over OpenBLAS) registered on tfjs's cpu
  * backend. Node-only; loaded lazily by `initBackend`.
  *
- * Build the addon with `npm run build:native` (needs g++, make and libopenblas-dev);
+ * Build the addon with `npm run build:native` (needs g++, make and libopenblas-dev; with
+ * libdnnl-dev, convolutions run on oneDNN's convolution primitives);
  * `npm ci` builds it through the `prepare` script and never fails when it cannot.
  *
  * @module
@@ -46,6 +47,15 @@ let leanTape = false;
 const readThreads = (): number | undefined => {
   const v = Number.parseInt(globalThis.process?.env?.['GAN_SEGMENTER_THREADS'] ?? '', 10);
   return Number.isFinite(v) && v > 0 ? v : undefined;
+};
+
+/** The convolution path for the enable message: oneDNN's primitives and/or im2col + which SGEMM. */
+const convDetail = (a: NativeAddon): string => {
+  const im2col = `im2col + ${a.gemm() === 'oneDNN' ? 'oneDNN sgemm' : `OpenBLAS (${blasCoreType() ?? 'auto-detected'} core)`}`;
+  const path = a.conv?.() ?? 'im2col';
+  if (path === 'oneDNN-all') return 'oneDNN convolution';
+  if (path === 'oneDNN') return `oneDNN convolution (${im2col} for outputs under 8 px wide)`;
+  return im2col;
 };
 
 /**
@@ -96,7 +106,7 @@ export const enableNative = async (options: EnableNativeOptions = {}): Promise<N
   } else {
     enabled = { ...enabled, threads };
   }
-  return { ok: true, detail: `im2col + ${addon.gemm() === 'oneDNN' ? 'oneDNN sgemm' : `OpenBLAS (${blasCoreType() ?? 'auto-detected'} core)`} kernels on the cpu backend, ${threads} thread${threads === 1 ? '' : 's'} (${enabled.kernels.join(', ')})` };
+  return { ok: true, detail: `${convDetail(addon)} kernels on the cpu backend, ${threads} thread${threads === 1 ? '' : 's'} (${enabled.kernels.join(', ')})` };
 };
 
 /**
