@@ -117,8 +117,8 @@ const SHAPES_RUN_DEFAULTS = {
   resolution: 32,
   gan: { weights: '', trainImages: 4000, steps: 1500, batchSize: 32, width: 32 },
   direction: { batchSize: 32, iterations: 300 },
-  data: { count: 2000 },
-  unet: { width: 16, depth: 3, steps: 800, batchSize: 16, lr: 1e-3, augment: ['flip', 'crop', 'color'] },
+  data: { count: 6000 },
+  unet: { width: 16, depth: 3, steps: 2400, batchSize: 16, lr: 1e-3, augment: ['flip', 'crop', 'color'] },
   eval: { count: 200 },
   resume: false,
 };
