@@ -93,7 +93,7 @@ const OLD_CORES = new Set(['', 'haswell', 'zen', 'sandybridge', 'prescott', 'neh
 
 /**
  * OpenBLAS 0.3.21 does not know recent AVX-512 CPUs (e.g. Zen 4/5) and falls back to
- * AVX2 (or older) kernels, about 2.4× slower in SGEMM here. Unless the user pinned a core
+ * AVX2 (or older) kernels, about 2.4× slower in SGEMM on such a CPU (measured on an AVX-512 Zen machine). Unless the user pinned a core
  * with `GAN_SEGMENTER_BLAS_CORETYPE`, pick the SkylakeX kernels when the CPU has the
  * AVX-512 subsets they use. Must run before the library is loaded (OpenBLAS reads the
  * variable once, when it is loaded).
