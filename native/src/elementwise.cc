@@ -329,24 +329,33 @@ void avgPool(const int32_t* g, const float* x, float* y) {
   });
 }
 
+// Gradients that scatter into their input's images: the batch split across the threads, each
+// image of dx zeroed, then body(b, dxb) adds image b's contributions into it.
+template <typename Body>
+static void scatterPerImage(int64_t n, int64_t imageFloats, int64_t work, float* dx, Body body) {
+  parallelFor(n, per(work), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      float* dxb = dx + b * imageFloats;
+      std::memset(dxb, 0, sizeof(float) * size_t(imageFloats));
+      body(b, dxb);
+    }
+  });
+}
+
 // The exact adjoint of avgPool: dx[window] += dy / (fh * fw).
 void avgPoolGrad(const int32_t* g, const float* dy, float* dx) {
   const int64_t n = g[0], h = g[1], w = g[2], c = g[3], fh = g[4], fw = g[5], sh = g[6], sw = g[7], oh = g[8], ow = g[9];
   const float inv = 1.f / float(fh * fw);
-  parallelFor(n, per(h * w * c), [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      float* dxb = dx + b * h * w * c;
-      std::memset(dxb, 0, sizeof(float) * size_t(h * w * c));
-      for (int64_t oy = 0; oy < oh; ++oy)
-        for (int64_t ox = 0; ox < ow; ++ox) {
-          const float* d = dy + ((b * oh + oy) * ow + ox) * c;
-          for (int64_t ky = 0; ky < fh; ++ky)
-            for (int64_t kx = 0; kx < fw; ++kx) {
-              float* p = dxb + ((oy * sh + ky) * w + ox * sw + kx) * c;
-              for (int64_t ci = 0; ci < c; ++ci) p[ci] += d[ci] * inv;
-            }
-        }
-    }
+  scatterPerImage(n, h * w * c, h * w * c, dx, [&](int64_t b, float* dxb) {
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        const float* d = dy + ((b * oh + oy) * ow + ox) * c;
+        for (int64_t ky = 0; ky < fh; ++ky)
+          for (int64_t kx = 0; kx < fw; ++kx) {
+            float* p = dxb + ((oy * sh + ky) * w + ox * sw + kx) * c;
+            for (int64_t ci = 0; ci < c; ++ci) p[ci] += d[ci] * inv;
+          }
+      }
   });
 }
 
@@ -633,28 +642,24 @@ void resizeBilinear(const int32_t* d, const int32_t* rlo, const int32_t* rhi, co
 void resizeBilinearGrad(const int32_t* d, const int32_t* rlo, const int32_t* rhi, const double* rf, const int32_t* clo,
                         const int32_t* chi, const double* cf, const float* dy, float* dx) {
   const int64_t n = d[0], h = d[1], w = d[2], c = d[3], nh = d[4], nw = d[5];
-  parallelFor(n, per(nh * nw * c * 4), [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      float* dxb = dx + b * h * w * c;
-      std::memset(dxb, 0, sizeof(float) * size_t(h * w * c));
-      for (int64_t r = 0; r < nh; ++r) {
-        const double fr = rf[r];
-        const int64_t top = rlo[r] * w, bot = rhi[r] * w;
-        for (int64_t q = 0; q < nw; ++q) {
-          const double fc = cf[q];
-          const double wtl = (1 - fr) * (1 - fc), wtr = (1 - fr) * fc, wbl = fr * (1 - fc), wbr = fr * fc;
-          const float* g = dy + ((b * nh + r) * nw + q) * c;
-          float* tl = dxb + (top + clo[q]) * c;
-          float* tr = dxb + (top + chi[q]) * c;
-          float* bl = dxb + (bot + clo[q]) * c;
-          float* br = dxb + (bot + chi[q]) * c;
-          for (int64_t k = 0; k < c; ++k) {
-            const double gv = g[k];
-            tl[k] = float(double(tl[k]) + gv * wtl);
-            tr[k] = float(double(tr[k]) + gv * wtr);
-            bl[k] = float(double(bl[k]) + gv * wbl);
-            br[k] = float(double(br[k]) + gv * wbr);
-          }
+  scatterPerImage(n, h * w * c, nh * nw * c * 4, dx, [&](int64_t b, float* dxb) {
+    for (int64_t r = 0; r < nh; ++r) {
+      const double fr = rf[r];
+      const int64_t top = rlo[r] * w, bot = rhi[r] * w;
+      for (int64_t q = 0; q < nw; ++q) {
+        const double fc = cf[q];
+        const double wtl = (1 - fr) * (1 - fc), wtr = (1 - fr) * fc, wbl = fr * (1 - fc), wbr = fr * fc;
+        const float* g = dy + ((b * nh + r) * nw + q) * c;
+        float* tl = dxb + (top + clo[q]) * c;
+        float* tr = dxb + (top + chi[q]) * c;
+        float* bl = dxb + (bot + clo[q]) * c;
+        float* br = dxb + (bot + chi[q]) * c;
+        for (int64_t k = 0; k < c; ++k) {
+          const double gv = g[k];
+          tl[k] = float(double(tl[k]) + gv * wtl);
+          tr[k] = float(double(tr[k]) + gv * wtr);
+          bl[k] = float(double(bl[k]) + gv * wbl);
+          br[k] = float(double(br[k]) + gv * wbr);
         }
       }
     }
@@ -675,17 +680,13 @@ void resizeNearest(const int32_t* d, const int32_t* ri, const int32_t* ci, const
 
 void resizeNearestGrad(const int32_t* d, const int32_t* ri, const int32_t* ci, const float* dy, float* dx) {
   const int64_t n = d[0], h = d[1], w = d[2], c = d[3], nh = d[4], nw = d[5];
-  parallelFor(n, per(nh * nw * c), [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      float* dxb = dx + b * h * w * c;
-      std::memset(dxb, 0, sizeof(float) * size_t(h * w * c));
-      for (int64_t r = 0; r < nh; ++r)
-        for (int64_t q = 0; q < nw; ++q) {
-          const float* g = dy + ((b * nh + r) * nw + q) * c;
-          float* o = dxb + (int64_t(ri[r]) * w + ci[q]) * c;
-          for (int64_t k = 0; k < c; ++k) o[k] += g[k];
-        }
-    }
+  scatterPerImage(n, h * w * c, nh * nw * c, dx, [&](int64_t b, float* dxb) {
+    for (int64_t r = 0; r < nh; ++r)
+      for (int64_t q = 0; q < nw; ++q) {
+        const float* g = dy + ((b * nh + r) * nw + q) * c;
+        float* o = dxb + (int64_t(ri[r]) * w + ci[q]) * c;
+        for (int64_t k = 0; k < c; ++k) o[k] += g[k];
+      }
   });
 }
 
