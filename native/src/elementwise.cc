@@ -442,21 +442,30 @@ void logicalNot(const uint8_t* x, uint8_t* y, int64_t n) {
 // and 2 backward, with double-precision per-channel sums.
 
 // Per-channel sums over `rows` rows of `c` channels, split over the worker threads:
-// body(r0, r1, acc) adds rows [r0, r1) into acc[0 .. k*c) (k sums per channel).
-template <typename Body>
-static void channelSums(int64_t rows, int c, int k, double* out, Body body) {
+// row(r, blk) adds row r's k terms per channel into blk[0 .. k*c). Partial sums run in float
+// over blocks of 64 rows (vectorizable), then in double per thread, then across threads.
+template <typename Row>
+static void channelSums(int64_t rows, int c, int k, double* out, Row row) {
   const int T = std::max(1, std::min<int>(threads(), int(rows * c / kMinParallel)));
-  std::vector<double> part(size_t(T) * k * c, 0.0);
+  const size_t kc = size_t(k) * size_t(c);
+  std::vector<double> part(size_t(T) * kc, 0.0);
   const int64_t per = (rows + T - 1) / T;
   parallelFor(T, 1, [&](int64_t t0, int64_t t1) {
+    std::vector<float> blk(kc);
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * per, r1 = std::min(rows, r0 + per);
-      if (r0 < r1) body(r0, r1, part.data() + size_t(t) * k * c);
+      double* acc = part.data() + size_t(t) * kc;
+      const int64_t r1 = std::min(rows, t * per + per);
+      for (int64_t r = t * per; r < r1;) {
+        const int64_t e = std::min(r1, r + 64);
+        std::fill(blk.begin(), blk.end(), 0.f);
+        for (; r < e; ++r) row(r, blk.data());
+        for (size_t i = 0; i < kc; ++i) acc[i] += blk[i];
+      }
     }
   });
-  for (int i = 0; i < k * c; ++i) {
+  for (size_t i = 0; i < kc; ++i) {
     double s = 0;
-    for (int t = 0; t < T; ++t) s += part[size_t(t) * k * c + i];
+    for (int t = 0; t < T; ++t) s += part[size_t(t) * kc + i];
     out[i] = s;
   }
 }
@@ -466,40 +475,22 @@ static void channelSums(int64_t rows, int c, int k, double* out, Body body) {
 void batchNormTrain(const float* x, int64_t rows, int c, const float* gamma, const float* beta, float eps, bool relu,
                     float* y, float* meanOut, float* varOut) {
   // One pass for both moments: sums of (x − s) and (x − s)² with s = the first row (a shift
-  // close to the data keeps E[(x−s)²] − E[x−s]² free of cancellation), partial sums per 64
-  // rows in float, then in double.
+  // close to the data keeps E[(x−s)²] − E[x−s]² free of cancellation).
   const size_t cc = static_cast<size_t>(c);
   std::vector<double> sums(2 * cc);
-  channelSums(rows, c, 2, sums.data(), [&](int64_t r0, int64_t r1, double* acc) {
-    std::vector<float> b1(cc, 0.f), b2(cc, 0.f);
-    for (int64_t r = r0; r < r1;) {
-      const int64_t e = std::min(r1, r + 64);
-      std::fill(b1.begin(), b1.end(), 0.f);
-      std::fill(b2.begin(), b2.end(), 0.f);
-      for (; r < e; ++r) {
-        const float* p = x + r * c;
-        for (int i = 0; i < c; ++i) {
-          const float d = p[i] - x[i];
-          b1[size_t(i)] += d;
-          b2[size_t(i)] += d * d;
-        }
-      }
-      for (int i = 0; i < c; ++i) {
-        acc[i] += b1[size_t(i)];
-        acc[c + i] += b2[size_t(i)];
-      }
+  channelSums(rows, c, 2, sums.data(), [&](int64_t r, float* blk) {
+    const float* p = x + r * c;
+    for (int i = 0; i < c; ++i) {
+      const float d = p[i] - x[i];
+      blk[i] += d;
+      blk[c + i] += d * d;
     }
   });
-  std::vector<float> mean(cc);
-  std::vector<double> var(cc);
+  std::vector<float> mean(cc), scale(cc);
   for (int i = 0; i < c; ++i) {
     const double m1 = sums[size_t(i)] / double(rows);
+    const float v = float(std::max(0.0, sums[cc + size_t(i)] / double(rows) - m1 * m1));
     mean[size_t(i)] = float(double(x[i]) + m1);
-    var[size_t(i)] = std::max(0.0, sums[cc + size_t(i)] / double(rows) - m1 * m1);
-  }
-  std::vector<float> scale(static_cast<size_t>(c));
-  for (int i = 0; i < c; ++i) {
-    const float v = float(var[size_t(i)]);
     meanOut[i] = mean[size_t(i)];
     varOut[i] = v;
     scale[size_t(i)] = gamma[i] / std::sqrt(v + eps);
@@ -527,32 +518,20 @@ void batchNormTrainGrad(const float* dy, const float* x, const float* y, int64_t
                         const float* mean, const float* var, const float* dmean, const float* dvar, float eps, float* dx,
                         float* dgamma, float* dbeta) {
   std::vector<double> sums(static_cast<size_t>(2 * c));
-  channelSums(rows, c, 2, sums.data(), [&](int64_t r0, int64_t r1, double* acc) {
-    std::vector<float> bg(size_t(c), 0.f), bgx(size_t(c), 0.f);
-    for (int64_t r = r0; r < r1;) {
-      const int64_t e = std::min(r1, r + 64);
-      std::fill(bg.begin(), bg.end(), 0.f);
-      std::fill(bgx.begin(), bgx.end(), 0.f);
-      for (; r < e; ++r) {
-        const float* pd = dy + r * c;
-        const float* px = x + r * c;
-        if (y) {
-          const float* py = y + r * c;
-          for (int i = 0; i < c; ++i) {
-            const float d = pd[i], g = py[i] > 0.f ? d : 0.f;  // unconditional load: vectorizes, no branch
-            bg[size_t(i)] += g;
-            bgx[size_t(i)] += g * (px[i] - mean[i]);
-          }
-        } else {
-          for (int i = 0; i < c; ++i) {
-            bg[size_t(i)] += pd[i];
-            bgx[size_t(i)] += pd[i] * (px[i] - mean[i]);
-          }
-        }
-      }
+  channelSums(rows, c, 2, sums.data(), [&](int64_t r, float* blk) {
+    const float* pd = dy + r * c;
+    const float* px = x + r * c;
+    if (y) {
+      const float* py = y + r * c;
       for (int i = 0; i < c; ++i) {
-        acc[i] += bg[size_t(i)];
-        acc[c + i] += bgx[size_t(i)];
+        const float d = pd[i], g = py[i] > 0.f ? d : 0.f;  // unconditional load: vectorizes, no branch
+        blk[i] += g;
+        blk[c + i] += g * (px[i] - mean[i]);
+      }
+    } else {
+      for (int i = 0; i < c; ++i) {
+        blk[i] += pd[i];
+        blk[c + i] += pd[i] * (px[i] - mean[i]);
       }
     }
   });
