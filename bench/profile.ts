@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 /** Time and calls per kernel name. */
 export type KernelProfile = Record<string, { ms: number; cpuMs: number; calls: number }>;
 
-/** Wrap the kernels of `backendName`; returns a function that reads and resets the totals. */
-export const installProfiler = (backendName: string): (() => KernelProfile) => {
+/** Wrap the kernels of `backendName` (`byShape`: one total per kernel and input shapes); returns a function that reads and resets the totals. */
+export const installProfiler = (backendName: string, byShape = false): (() => KernelProfile) => {
   let totals: KernelProfile = {};
   for (const k of tf.getKernelsForBackend(backendName)) {
     const inner = k.kernelFunc;
@@ -23,7 +23,12 @@ export const installProfiler = (backendName: string): (() => KernelProfile) => {
         const c = process.cpuUsage();
         const out = inner(args);
         const dc = process.cpuUsage(c);
-        const e = (totals[k.kernelName] ??= { ms: 0, cpuMs: 0, calls: 0 });
+        const key = byShape
+          ? `${k.kernelName} ${Object.values(args.inputs)
+              .map((x) => (x === undefined ? '-' : `[${(x as tf.TensorInfo).shape.join(',')}]`))
+              .join(' ')}`
+          : k.kernelName;
+        const e = (totals[key] ??= { ms: 0, cpuMs: 0, calls: 0 });
         e.ms += performance.now() - t;
         e.cpuMs += (dc.user + dc.system) / 1000;
         e.calls += 1;

@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --workloads a,b] [-- --backends native,wasm,cpu]`
+ * `npm run bench [-- --json] [-- --quick] [-- --rounds N] [-- --workloads a,b] [-- --backends native,wasm,cpu]`
  *
  * Runs the same workloads in tfjs (native-cpu = the cpu backend with the OpenBLAS addon,
  * wasm, and the plain cpu backend for tiny workloads only) and in PyTorch
  * (/usr/bin/python3 + Debian python3-torch, `torch.set_num_threads(2)`), each measurement
  * in its own process (so the RSS high-water mark is that workload's), interleaved per
- * workload, and prints a table of median milliseconds per step and ratios (tfjs / PyTorch;
+ * workload; PyTorch and native-cpu run `--rounds` processes each (default 3), alternating,
+ * and report the median of the per-process medians with the range of the per-round ratios. It prints a table of median milliseconds per step and ratios (tfjs / PyTorch;
  * ≤ 1 means at least as fast) and, since the machine may be shared, the ratio of process CPU
  * time per step too. `--json` prints one JSON object instead (use `npm run -s bench -- --json`
  * to keep npm's banner out of it).
@@ -23,6 +24,8 @@ interface Measurement {
   maxRssMB?: number;
   info?: Record<string, unknown>;
   error?: string;
+  /** Per-process medians, one per round (PyTorch and native-cpu only). */
+  rounds?: number[];
 }
 interface Spec {
   name: string;
@@ -42,6 +45,10 @@ const opt = (f: string): string | undefined => {
 const json = flag('json');
 const quick = flag('quick');
 const threads = Number(opt('threads') ?? '2');
+// PyTorch's and native-cpu's per-step times differ by up to 2x between processes on a shared
+// machine; alternating several processes of each and taking the median keeps one outlier
+// process from deciding the ratio.
+const rounds = Math.max(1, Number(opt('rounds') ?? (quick ? '1' : '3')));
 const python = process.env['GAN_SEGMENTER_PYTHON'] ?? '/usr/bin/python3';
 
 const SPECS: Spec[] = [
@@ -50,7 +57,7 @@ const SPECS: Spec[] = [
   { name: 'unet64', what: 'UNet Adam step, batch 8, 64×64 (8.16 M params)', backends: ['native', 'wasm'], warmup: 2, steps: 7, slowSteps: 2 },
   { name: 'unet128', what: 'UNet Adam step, batch 8, 128×128', backends: ['native', 'wasm'], warmup: 1, steps: 5, slowSteps: 1 },
   { name: 'sample64', what: 'StyleGAN2-like G forward, batch 16, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 9, slowSteps: 3 },
-  { name: 'stylegan64', what: 'StyleGAN2-like G+D step + R1, batch 8, 64×64', backends: ['native', 'wasm'], warmup: 1, steps: 5, slowSteps: 2 },
+  { name: 'stylegan64', what: 'StyleGAN2-like G+D step + R1, batch 8, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 7, slowSteps: 2 },
 ];
 
 const only = opt('workloads')?.split(',');
@@ -91,44 +98,88 @@ const runTfjs = (s: Spec, backend: string): Measurement => {
   return lastJson(r.stdout);
 };
 
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+/** One measurement from several processes: medians of their medians, the highest RSS, every step's time. */
+const combine = (ms: Measurement[]): Measurement => {
+  const ok = ms.filter((m) => m.ms !== undefined);
+  if (ok.length === 0) return ms[0] ?? { error: 'no run' };
+  const cpu = ok.filter((m) => m.cpuMs !== undefined).map((m) => m.cpuMs!);
+  const rss = ok.filter((m) => m.maxRssMB !== undefined).map((m) => m.maxRssMB!);
+  return {
+    ...ok[0],
+    ms: median(ok.map((m) => m.ms!)),
+    ...(cpu.length ? { cpuMs: median(cpu) } : {}),
+    ...(rss.length ? { maxRssMB: Math.max(...rss) } : {}),
+    times: ok.flatMap((m) => m.times ?? []),
+    rounds: ok.map((m) => m.ms!),
+  };
+};
+
 const results: Record<
   string,
-  { what: string; pytorch: Measurement; tfjs: Record<string, Measurement>; ratios: Record<string, number | null>; cpuRatios: Record<string, number | null> }
+  {
+    what: string;
+    pytorch: Measurement;
+    tfjs: Record<string, Measurement>;
+    ratios: Record<string, number | null>;
+    /** Lowest and highest ratio of the rounds' paired processes (round i's tfjs / round i's PyTorch). */
+    ratioRange: Record<string, [number, number] | null>;
+    cpuRatios: Record<string, number | null>;
+  }
 > = {};
 for (const s of specs) {
   if (!json) process.stderr.write(`bench: ${s.name} … `);
-  const pytorch = runTorch(s);
+  const backends = s.backends.filter((b) => !onlyBackends || onlyBackends.includes(b));
+  const torchRuns: Measurement[] = [];
+  const tfjsRuns: Record<string, Measurement[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    torchRuns.push(runTorch(s));
+    // The slow backends once: their ratios are several times 1, far outside the processes' spread.
+    for (const b of backends) if (r === 0 || b === 'native') (tfjsRuns[b] ??= []).push(runTfjs(s, b));
+  }
+  const pytorch = combine(torchRuns);
   const tfjs: Record<string, Measurement> = {};
-  for (const b of s.backends.filter((b) => !onlyBackends || onlyBackends.includes(b))) tfjs[b] = runTfjs(s, b);
   const ratios: Record<string, number | null> = {};
+  const ratioRange: Record<string, [number, number] | null> = {};
   const cpuRatios: Record<string, number | null> = {};
-  for (const [b, m] of Object.entries(tfjs)) {
+  for (const [b, runs] of Object.entries(tfjsRuns)) {
+    const m = (tfjs[b] = combine(runs));
     ratios[b] = m.ms !== undefined && pytorch.ms !== undefined ? m.ms / pytorch.ms : null;
     cpuRatios[b] = m.cpuMs !== undefined && pytorch.cpuMs !== undefined ? m.cpuMs / pytorch.cpuMs : null;
+    const paired = runs.flatMap((run, i) => (run.ms !== undefined && torchRuns[i]?.ms !== undefined ? [run.ms / torchRuns[i]!.ms!] : []));
+    ratioRange[b] = paired.length > 1 ? [Math.min(...paired), Math.max(...paired)] : null;
   }
-  results[s.name] = { what: s.what, pytorch, tfjs, ratios, cpuRatios };
+  results[s.name] = { what: s.what, pytorch, tfjs, ratios, ratioRange, cpuRatios };
   if (!json) process.stderr.write('done\n');
 }
 
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, threads, node: process.version };
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, threads, rounds, node: process.version };
 if (json) {
   console.log(JSON.stringify({ machine, workloads: results }, null, 2));
 } else {
   const backends = [...new Set(specs.flatMap((s) => s.backends))].filter((b) => !onlyBackends || onlyBackends.includes(b));
-  const fmt = (m: Measurement | undefined, ratio?: number | null): string =>
-    m === undefined ? '—' : m.ms === undefined ? `error: ${(m.error ?? '').slice(0, 40)}` : `${m.ms.toFixed(1)}${ratio != null ? ` (${ratio.toFixed(2)}×)` : ''}`;
+  const fmt = (m: Measurement | undefined, ratio?: number | null, range?: [number, number] | null): string =>
+    m === undefined
+      ? '—'
+      : m.ms === undefined
+        ? `error: ${(m.error ?? '').slice(0, 40)}`
+        : `${m.ms.toFixed(1)}${ratio != null ? ` (${ratio.toFixed(2)}×${range ? `, ${range[0].toFixed(2)}–${range[1].toFixed(2)}` : ''})` : ''}`;
   const rows = [['workload', 'PyTorch ms', ...backends.map((b) => `${b === 'native' ? 'native-cpu' : b} ms (ratio)`), 'CPU-time ratio native', 'peak RSS MB torch / native']];
   for (const [name, r] of Object.entries(results)) {
     rows.push([
       name,
       fmt(r.pytorch),
-      ...backends.map((b) => fmt(r.tfjs[b], r.ratios[b])),
+      ...backends.map((b) => fmt(r.tfjs[b], r.ratios[b], r.ratioRange[b])),
       r.cpuRatios['native'] != null ? `${r.cpuRatios['native'].toFixed(2)}×` : '—',
       `${r.pytorch.maxRssMB?.toFixed(0) ?? '—'} / ${r.tfjs['native']?.maxRssMB?.toFixed(0) ?? '—'}`,
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${threads} threads, Node ${machine.node}; median ms per step; ratio = tfjs / PyTorch (≤ 1: at least as fast); CPU-time ratio = process CPU ms per step (all threads), tfjs / PyTorch`);
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${threads} threads, Node ${machine.node}; median ms per step (PyTorch and native-cpu: median of ${rounds} alternating processes, per-round ratio range after the ratio); ratio = tfjs / PyTorch (≤ 1: at least as fast); CPU-time ratio = process CPU ms per step (all threads), tfjs / PyTorch`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join(' | '));
   for (const [name, r] of Object.entries(results)) console.log(`  ${name}: ${r.what}`);
 }

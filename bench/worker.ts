@@ -2,7 +2,7 @@
  * One benchmark measurement in its own process (so the RSS high-water mark belongs to one
  * workload on one backend). Prints one JSON line: {backend, workload, ms, times, maxRssMB, info}.
  *
- * Usage: node --import tsx bench/worker.ts --backend native|wasm|cpu --workload NAME [--warmup N] [--steps N] [--profile]
+ * Usage: node --import tsx bench/worker.ts --backend native|wasm|cpu --workload NAME [--warmup N] [--steps N] [--profile | --profile-shapes]
  *
  * @module
  */
@@ -19,7 +19,7 @@ const backend = arg('backend', 'native');
 const workload = arg('workload', 'conv3x3');
 const warmup = Number(arg('warmup', '2'));
 const steps = Number(arg('steps', '5'));
-const profile = process.argv.includes('--profile');
+const profile = process.argv.includes('--profile') || process.argv.includes('--profile-shapes');
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,7 +31,7 @@ const main = async (): Promise<void> => {
   const info = await initBackend({ backend: backend as 'native' | 'wasm' | 'cpu', ignoreEnv: true });
   const w = makeWorkload(workload);
   for (let i = 0; i < warmup; i++) w.step();
-  const readProfile = profile ? installProfiler(tf.getBackend()) : undefined;
+  const readProfile = profile ? installProfiler(tf.getBackend(), process.argv.includes('--profile-shapes')) : undefined;
   const times: number[] = [];
   const cpuTimes: number[] = [];
   for (let i = 0; i < steps; i++) {

@@ -1,5 +1,5 @@
 /**
- * Native element-wise, reduction, split and max-pool-gradient kernels for the cpu backend.
+ * Native element-wise, reduction, split, tile, fill and max-pool-gradient kernels for the cpu backend.
  * These dominated a UNet training step once the convolutions were native (bench/README.md).
  *
  * @module
@@ -248,5 +248,63 @@ export const makeElementwiseKernels = (
     addon.maxPoolGrad(geom, f32(args.backend, dy), f32(args.backend, input), out);
     return args.backend.makeTensorInfo([...input.shape], 'float32', out);
   };
+  // Constant-filled outputs from the pool: tfjs's kernels allocate a fresh array each time (page
+  // faults and zeroing of a new ArrayBuffer per call; zerosLike is what second-order gradients of
+  // piecewise-linear ops return).
+  const filled = (args: KernelArgs, name: string, shape: readonly number[], dtype: tf.DataType, value: number): tf.TensorInfo | tf.TensorInfo[] => {
+    if (dtype !== 'float32' || size(shape) < MIN_NATIVE) return fallback(name, args);
+    const out = alloc(size(shape));
+    out.fill(value);
+    return args.backend.makeTensorInfo([...shape], 'float32', out);
+  };
+  kernels['ZerosLike'] = (args) => {
+    const { x } = args.inputs;
+    return x ? filled(args, 'ZerosLike', x.shape, x.dtype, 0) : fallback('ZerosLike', args);
+  };
+  kernels['OnesLike'] = (args) => {
+    const { x } = args.inputs;
+    return x ? filled(args, 'OnesLike', x.shape, x.dtype, 1) : fallback('OnesLike', args);
+  };
+  kernels['Fill'] = (args) => {
+    const shape = args.attrs?.['shape'] as number[] | undefined;
+    const value = args.attrs?.['value'];
+    const dtype = (args.attrs?.['dtype'] as tf.DataType | undefined) ?? 'float32';
+    return shape && typeof value === 'number' ? filled(args, 'Fill', shape, dtype, value) : fallback('Fill', args);
+  };
+  kernels['Tile'] = (args) => {
+    const { x } = args.inputs;
+    const reps = args.attrs?.['reps'] as number[] | undefined;
+    if (!x || x.dtype !== 'float32' || !reps || reps.length !== x.shape.length || x.shape.length === 0) return fallback('Tile', args);
+    const outShape = x.shape.map((n, i) => n * reps[i]!);
+    const row = x.shape[x.shape.length - 1]!;
+    // Row copies: worth it when rows are long enough for TypedArray.set to beat the index loop.
+    if (size(outShape) < MIN_NATIVE || row < 16) return fallback('Tile', args);
+    const src = f32(args.backend, x);
+    const out = alloc(size(outShape));
+    tileInto(src, x.shape, reps, out);
+    return args.backend.makeTensorInfo(outShape, 'float32', out);
+  };
   return kernels;
+};
+
+/**
+ * `tf.tile` of a row-major `src` into `out`: each input row is copied once, then every tiled
+ * block is replicated with `copyWithin`, innermost dimension first.
+ */
+export const tileInto = (src: Float32Array, shape: readonly number[], reps: readonly number[], out: Float32Array): void => {
+  const r = shape.length;
+  const srcStride = new Array<number>(r).fill(1), outStride = new Array<number>(r).fill(1);
+  for (let i = r - 2; i >= 0; i--) {
+    srcStride[i] = srcStride[i + 1]! * shape[i + 1]!;
+    outStride[i] = outStride[i + 1]! * shape[i + 1]! * reps[i + 1]!;
+  }
+  const fill = (d: number, s: number, o: number): void => {
+    const n = shape[d]!;
+    if (d === r - 1) out.set(src.subarray(s, s + n), o);
+    else for (let j = 0; j < n; j++) fill(d + 1, s + j * srcStride[d]!, o + j * outStride[d]!);
+    // The block just written is n * outStride[d] long; repeat it reps[d] - 1 times after itself.
+    const block = n * outStride[d]!;
+    for (let k = 1; k < reps[d]!; k++) out.copyWithin(o + k * block, o, o + block);
+  };
+  fill(0, 0, 0);
 };

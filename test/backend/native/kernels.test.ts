@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { disableNative, enableNative, nativeStatus } from '../../../src/backend/native/index.ts';
 import { loadAddon } from '../../../src/backend/native/addon.ts';
-import { broadcastGeometry } from '../../../src/backend/native/elementwise.ts';
+import { broadcastGeometry, tileInto } from '../../../src/backend/native/elementwise.ts';
 import { registerGradientFixes } from '../../../src/backend/gradients/index.ts';
 import { BATCH_NORM_TRAIN, fusedAdamUpdate, fusedBatchNormTrain, hasFusedKernel } from '../../../src/core/fused-ops.ts';
 import { batchNorm, batchNormRelu, createBatchNorm } from '../../../src/nn/norm.ts';
@@ -209,6 +209,39 @@ test('native split, concat, max pool and its gradient (ties included) match', { 
     await agree(`maxPool grad f${f} s${s} ${p}`, () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, f, s, p), 1.5)))(relu));
   }
   tf.dispose([x, relu]);
+});
+
+test('tileInto replicates blocks exactly like the index definition of tile', () => {
+  const shape = [2, 3, 4], reps = [3, 1, 2];
+  const src = Float32Array.from({ length: 24 }, (_, i) => i + 1);
+  const out = new Float32Array(24 * 6);
+  tileInto(src, shape, reps, out);
+  const outShape = shape.map((n, i) => n * reps[i]!);
+  for (let a = 0; a < outShape[0]!; a++)
+    for (let b = 0; b < outShape[1]!; b++)
+      for (let c = 0; c < outShape[2]!; c++) {
+        const want = src[((a % 2) * 3 + (b % 3)) * 4 + (c % 4)]!;
+        assert.equal(out[(a * outShape[1]! + b) * outShape[2]! + c], want, `[${a},${b},${c}]`);
+      }
+});
+
+test('native tile, zerosLike, onesLike and fill match (and their outputs are independent arrays)', { skip }, async () => {
+  const c = rand([1, 4, 4, 64]);
+  await agree('tile batch', () => tf.tile(c, [16, 1, 1, 1]));
+  await agree('tile every axis', () => tf.tile(c, [2, 3, 2, 2]));
+  const v = rand([3, 40]);
+  await agree('tile 2-D', () => tf.tile(v, [20, 3]));
+  await agree('zerosLike', () => tf.zerosLike(c).add(tf.tile(c, [8, 1, 1, 1])));
+  await agree('onesLike / fill', () => [tf.onesLike(tf.tile(c, [4, 1, 1, 1])), tf.fill([64, 64], 0.5), tf.zeros([70, 70])]);
+  // A pooled array handed out again must come back filled, whatever it held before.
+  await enableNative({ threads: 2 });
+  for (let k = 0; k < 3; k++) {
+    tf.tidy(() => tf.mul(rand([64, 64]), 3));
+    const z = tf.zeros([64, 64]);
+    assert.equal(tf.max(tf.abs(z)).dataSync()[0], 0);
+    z.dispose();
+  }
+  tf.dispose([c, v]);
 });
 
 test('native bilinear and nearest resizes and their gradients match, every flag combination', { skip }, async () => {
