@@ -36,7 +36,7 @@ for (const [n, h, c, o] of shapes) {
   const t = [best(() => a.conv2d(g, x, w, y)), best(() => a.conv2dBackpropInput(g, y, w, dx)), best(() => a.conv2dBackpropFilter(g, x, y, dw))];
   const gfs = t.map((ms) => ((gflop / ms) * 1e3).toFixed(0));
   console.log(
-    `${a.conv?.() ?? 'im2col'} conv, ${a.gemm()} sgemm, ${a.setThreads(Number(process.argv[2] ?? '2'))} threads, 3×3 ${n}×${h}×${h} ${c}→${o}: ` +
+    `${a.conv?.() ?? 'im2col'} conv, Winograd ${a.winograd?.() ?? 'absent'}, ${a.gemm()} sgemm, ${a.setThreads(Number(process.argv[2] ?? '2'))} threads, 3×3 ${n}×${h}×${h} ${c}→${o}: ` +
       `forward ${t[0]!.toFixed(1)} ms (${gfs[0]} GFLOP/s), input grad ${t[1]!.toFixed(1)} ms (${gfs[1]}), filter grad ${t[2]!.toFixed(1)} ms (${gfs[2]})`,
   );
 }

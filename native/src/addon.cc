@@ -19,6 +19,8 @@ const char* gemmName();
 const char* convName();
 const char* setConvPath(const char* name);
 const char* convImpl(const ConvGeom& g, int kind);
+const char* winogradMode();
+const char* setWinogradMode(const char* name);
 void compare(int op, const int32_t* d, const int32_t* as, const int32_t* bs, const float* a, const float* b, uint8_t* o);
 void avgPool(const int32_t* g, const float* x, float* y);
 void avgPoolGrad(const int32_t* g, const float* dy, float* dx);
@@ -531,7 +533,29 @@ napi_value ConvPath(napi_env env, napi_callback_info info) {
   });
 }
 
-// convImpl(geom, kind) -> oneDNN's implementation name for that geometry (kind 0 forward,
+// winograd(mode?) -> "off" | "auto" | "all": when Winograd F(2x2, 3x3) replaces the path for
+// stride-1 3x3 convolutions (all three kernels), after switching to `mode` when given ("off" on CPUs without AVX2).
+napi_value WinogradMode(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    size_t argc = 1;
+    napi_value a[1];
+    CHECK_NAPI(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+    napi_valuetype t = napi_undefined;
+    if (argc >= 1) CHECK_NAPI(napi_typeof(env, a[0], &t));
+    const char* name = gsn::winogradMode();
+    if (t == napi_string) {
+      char buf[16];
+      size_t len = 0;
+      CHECK_NAPI(napi_get_value_string_utf8(env, a[0], buf, sizeof buf, &len));
+      name = gsn::setWinogradMode(buf);
+    }
+    napi_value r;
+    CHECK_NAPI(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &r));
+    return r;
+  });
+}
+
+// convImpl(geom, kind) -> "winograd", oneDNN's implementation name for that geometry (kind 0 forward,
 // 1 backward data, 2 backward weights), or "im2col".
 napi_value ConvImpl(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
@@ -598,6 +622,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemm", nullptr, GemmName, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv", nullptr, ConvPath, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"winograd", nullptr, WinogradMode, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"convImpl", nullptr, ConvImpl, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_default, nullptr},

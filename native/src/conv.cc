@@ -200,6 +200,41 @@ static const int gConv = 0;
 
 const char* convName() { return kConvNames[gConv]; }
 
+// Winograd F(2x2, 3x3) (conv_winograd.cc): 0 off, 1 the geometries where it measured faster
+// than the path above (default), 2 every stride-1 3x3 geometry. GAN_SEGMENTER_WINOGRAD=off|all.
+static const char* const kWinoNames[] = {"off", "auto", "all"};
+static int winoMode(const char* name) {
+  for (int i = 0; i < 3; ++i)
+    if (strcasecmp(name, kWinoNames[i]) == 0) return i;
+  if (strcmp(name, "0") == 0) return 0;
+  if (strcmp(name, "1") == 0) return 1;
+  return -1;
+}
+static int gWino = [] {
+  if (!winogradAvailable()) return 0;
+  const char* v = std::getenv("GAN_SEGMENTER_WINOGRAD");
+  const int m = v ? winoMode(v) : -1;
+  return m < 0 ? 1 : m;
+}();
+const char* winogradMode() { return kWinoNames[gWino]; }
+const char* setWinogradMode(const char* name) {
+  const int m = winoMode(name);
+  if (m >= 0 && winogradAvailable()) gWino = m;
+  return winogradMode();
+}
+
+// Forward (kind 0), backward data (1) or backward weights (2) on Winograd? Where it measured
+// faster than oneDNN / im2col (bench/winograd.ts, 2-core AVX2 EPYC, 1 and 2 threads): 16+
+// channels both sides (with 8, the transforms cost more than the multiplies saved) and 64+ 2x2
+// tiles (batch 8 at 4x4, 32 tiles: the per-call filter transform does; no faster or slower).
+static bool useWinograd(const ConvGeom& g, int kind) {
+  if (gWino == 0 || !winogradFits(g)) return false;
+  if (gWino == 2) return true;
+  // Backward data runs the forward routine on dy: its tiles cover the input.
+  const int64_t tiles = kind == 1 ? int64_t(g.n) * ((g.h + 1) / 2) * ((g.w + 1) / 2) : int64_t(g.n) * ((g.oh + 1) / 2) * ((g.ow + 1) / 2);
+  return std::min(g.c, g.oc) >= 16 && tiles >= 64;
+}
+
 const char* setConvPath(const char* name) {
 #ifdef GSN_DNNL
   const int m = convMode(name);
@@ -211,6 +246,7 @@ const char* setConvPath(const char* name) {
 }
 
 const char* convImpl(const ConvGeom& g, int kind) {
+  if (useWinograd(g, kind)) return "winograd";
 #ifdef GSN_DNNL
   if (gConv > 0) {
     const char* impl = dnnlConvImpl(g, kind, gConv == 2);
@@ -224,6 +260,7 @@ const char* convImpl(const ConvGeom& g, int kind) {
 }
 
 void conv2dForward(const ConvGeom& g, const float* x, const float* w, float* y) {
+  if (useWinograd(g, 0)) return winogradForward(g, x, w, y);
 #ifdef GSN_DNNL
   if (gConv > 0 && dnnlConv(0, g, x, w, y, gConv == 2)) return;
 #endif
@@ -243,6 +280,7 @@ void conv2dForward(const ConvGeom& g, const float* x, const float* w, float* y) 
 }
 
 void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  if (useWinograd(g, 1)) return winogradBackpropInput(g, dy, w, dx);
 #ifdef GSN_DNNL
   if (gConv > 0 && dnnlConv(1, g, dy, w, dx, gConv == 2)) return;
 #endif
@@ -264,6 +302,7 @@ void conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
 }
 
 void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  if (useWinograd(g, 2)) return winogradBackpropFilter(g, x, dy, dw);
 #ifdef GSN_DNNL
   if (gConv > 0 && dnnlConv(2, g, x, dy, dw, gConv == 2)) return;
 #endif

@@ -31,9 +31,24 @@ void conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 const char* convName();
 /** Switch path (one of the names above, any case); returns the path in effect. */
 const char* setConvPath(const char* name);
-/** The implementation a geometry gets: oneDNN's name for it (kind 0 forward, 1 backward data,
- *  2 backward weights), or "im2col". */
+/** The implementation a geometry gets: "winograd", oneDNN's name for it (kind 0 forward,
+ *  1 backward data, 2 backward weights), or "im2col". */
 const char* convImpl(const ConvGeom& g, int kind);
+
+/** Winograd F(2x2, 3x3) for stride-1 3x3 convolutions (conv_winograd.cc): forward, backward
+ *  data and backward weights. Available on x86-64 CPUs with AVX2 + FMA; fits: 3x3, stride 1,
+ *  dilation 1. */
+bool winogradAvailable();
+bool winogradFits(const ConvGeom& g);
+void winogradForward(const ConvGeom& g, const float* x, const float* w, float* y);
+void winogradBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx);
+void winogradBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw);
+/** When the three functions above run instead of the path: "off", "auto" (the geometries where
+ *  Winograd measured faster; the default) or "all" (every geometry it fits). Set by
+ *  GAN_SEGMENTER_WINOGRAD at load. */
+const char* winogradMode();
+/** Switch mode (one of the names above, any case); returns the mode in effect. */
+const char* setWinogradMode(const char* name);
 
 #ifdef GSN_DNNL
 /** oneDNN convolution primitives (conv_dnnl.cc), kind as above: forward (a = x, b = filter,

@@ -73,7 +73,14 @@ export interface NativeAddon {
    * built before it existed.
    */
   conv?(path?: string): string;
-  /** The implementation a conv geometry gets on the current path: kind 0 forward, 1 backward data, 2 backward weights; oneDNN's name for it, or `im2col`. */
+  /**
+   * When Winograd F(2×2, 3×3) replaces the path for stride-1 3×3 convolutions (forward, input
+   * and filter gradients), after switching to `mode` when given: `auto` (the geometries where it
+   * measured faster; the default), `all` (every one it fits) or `off` (always on CPUs without
+   * AVX2 + FMA). `GAN_SEGMENTER_WINOGRAD` sets it at load. Absent from addons built before it existed.
+   */
+  winograd?(mode?: string): string;
+  /** The implementation a conv geometry gets on the current path: kind 0 forward, 1 backward data, 2 backward weights; `winograd`, oneDNN's name for it, or `im2col`. */
   convImpl?(geom: Int32Array, kind: number): string;
   /** Worker threads (OpenBLAS and the addon's own loops); returns the count in effect. */
   setThreads(n: number): number;

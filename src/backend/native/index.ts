@@ -53,9 +53,12 @@ const readThreads = (): number | undefined => {
 const convDetail = (a: NativeAddon): string => {
   const im2col = `im2col + ${a.gemm() === 'oneDNN' ? 'oneDNN sgemm' : `OpenBLAS (${blasCoreType() ?? 'auto-detected'} core)`}`;
   const path = a.conv?.() ?? 'im2col';
-  if (path === 'oneDNN-all') return 'oneDNN convolution';
-  if (path === 'oneDNN') return `oneDNN convolution (${im2col} for outputs under 8 px wide)`;
-  return im2col;
+  const base = path === 'oneDNN-all' ? 'oneDNN convolution'
+    : path === 'oneDNN' ? `oneDNN convolution (${im2col} for outputs under 8 px wide)`
+      : im2col;
+  const wino = a.winograd?.() ?? 'off';
+  if (wino === 'off') return base;
+  return `${base}, Winograd F(2×2, 3×3) for ${wino === 'all' ? 'all' : 'most'} 3×3 stride-1 convolutions`;
 };
 
 /**

@@ -12,6 +12,9 @@ const addon: NativeAddon | undefined = built.ok ? built.addon : undefined;
 const defaultPath = addon?.conv?.();
 const hasDnnl = addon?.conv !== undefined && addon.conv('oneDNN-all') === 'oneDNN-all';
 if (addon?.conv && defaultPath) addon.conv(defaultPath);
+// These tests are about oneDNN and im2col: Winograd, which would take the stride-1 3×3
+// geometries from both, stays off in this file's process (conv-winograd.test.ts tests it).
+addon?.winograd?.('off');
 const skip = !built.ok
   ? `native addon not built (${built.error}); run \`npm run build:native\``
   : !addon?.conv
