@@ -233,11 +233,12 @@ export interface SegmenterRunResult extends RunResult {
 export const randomFlip = (b: PairBatch, p: number, rng: { bernoulli(p: number): boolean }): PairBatch =>
   tf.tidy(() => {
     const n = b.images.shape[0];
-    const flags = tf.tensor4d(Array.from({ length: n }, () => (rng.bernoulli(p) ? 1 : 0)), [n, 1, 1, 1]).cast('bool');
-    return {
-      images: tf.where(flags, tf.reverse(b.images, 2), b.images) as tf.Tensor4D,
-      masks: tf.where(flags, tf.reverse(b.masks, 2), b.masks) as tf.Tensor4D,
-    };
+    const flags = Array.from({ length: n }, () => (rng.bernoulli(p) ? 1 : 0));
+    // flipped·f + x·(1 − f) with f ∈ {0, 1} per pair: the same values as a select (x·1 and the
+    // added 0 are exact for finite inputs), without broadcasting a bool mask over every pixel.
+    const f = tf.tensor4d(flags, [n, 1, 1, 1]), keep = tf.tensor4d(flags.map((v) => 1 - v), [n, 1, 1, 1]);
+    const pick = (x: tf.Tensor4D): tf.Tensor4D => tf.add(tf.mul(tf.reverse(x, 2), f), tf.mul(x, keep));
+    return { images: pick(b.images), masks: pick(b.masks) };
   });
 
 /**

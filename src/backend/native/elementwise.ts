@@ -1,5 +1,5 @@
 /**
- * Native element-wise, reduction, split, tile, fill and max-pool-gradient kernels for the cpu backend.
+ * Native element-wise, reduction, split, tile, reverse, fill and max-pool-gradient kernels for the cpu backend.
  * These dominated a UNet training step once the convolutions were native (bench/README.md).
  *
  * @module
@@ -284,7 +284,45 @@ export const makeElementwiseKernels = (
     tileInto(src, x.shape, reps, out);
     return args.backend.makeTensorInfo(outShape, 'float32', out);
   };
+  kernels['Reverse'] = (args) => {
+    const { x } = args.inputs;
+    if (!x || x.dtype !== 'float32' || size(x.shape) < MIN_NATIVE) return fallback('Reverse', args);
+    const axes = tf.util.parseAxisParam(args.attrs?.['dims'] as number | number[], x.shape);
+    if (axes.length === 0) return fallback('Reverse', args);
+    const out = alloc(size(x.shape));
+    reverseInto(f32(args.backend, x), x.shape, axes, out);
+    return args.backend.makeTensorInfo([...x.shape], 'float32', out);
+  };
   return kernels;
+};
+
+/**
+ * `tf.reverse` of a row-major `src` along `axes` into `out`: the dims after the last reversed
+ * one stay contiguous, so each of those blocks is one copy (tfjs's kernel maps every element's
+ * index through a buffer: ~1 µs per element).
+ */
+export const reverseInto = (src: Float32Array, shape: readonly number[], axes: readonly number[], out: Float32Array): void => {
+  const r = shape.length;
+  const rev = new Array<boolean>(r).fill(false);
+  for (const a of axes) rev[a] = true;
+  const last = rev.lastIndexOf(true);
+  if (last < 0) {
+    out.set(src.subarray(0, out.length));
+    return;
+  }
+  const stride = new Array<number>(r).fill(1);
+  for (let i = r - 2; i >= 0; i--) stride[i] = stride[i + 1]! * shape[i + 1]!;
+  const inner = stride[last]!;
+  const walk = (d: number, s: number, o: number): void => {
+    const n = shape[d]!, st = stride[d]!;
+    for (let j = 0; j < n; j++) {
+      const sj = s + (rev[d] ? n - 1 - j : j) * st, oj = o + j * st;
+      if (d < last) walk(d + 1, sj, oj);
+      else if (inner >= 32) out.set(src.subarray(sj, sj + inner), oj);
+      else for (let k = 0; k < inner; k++) out[oj + k] = src[sj + k]!;
+    }
+  };
+  walk(0, 0, 0);
 };
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { disableNative, enableNative, nativeStatus } from '../../../src/backend/native/index.ts';
 import { loadAddon } from '../../../src/backend/native/addon.ts';
-import { broadcastGeometry, tileInto } from '../../../src/backend/native/elementwise.ts';
+import { broadcastGeometry, reverseInto, tileInto } from '../../../src/backend/native/elementwise.ts';
 import { registerGradientFixes } from '../../../src/backend/gradients/index.ts';
 import { BATCH_NORM_TRAIN, fusedAdamUpdate, fusedBatchNormTrain, hasFusedKernel } from '../../../src/core/fused-ops.ts';
 import { batchNorm, batchNormRelu, createBatchNorm } from '../../../src/nn/norm.ts';
@@ -242,6 +242,30 @@ test('native tile, zerosLike, onesLike and fill match (and their outputs are ind
     z.dispose();
   }
   tf.dispose([c, v]);
+});
+
+test('reverseInto reverses blocks exactly like the index definition of reverse', () => {
+  const shape = [2, 3, 4];
+  const src = Float32Array.from({ length: 24 }, (_, i) => i + 1);
+  for (const axes of [[0], [1], [2], [0, 2], [0, 1, 2]]) {
+    const out = new Float32Array(24);
+    reverseInto(src, shape, axes, out);
+    for (let a = 0; a < 2; a++)
+      for (let b = 0; b < 3; b++)
+        for (let c = 0; c < 4; c++) {
+          const [sa, sb, sc] = [axes.includes(0) ? 1 - a : a, axes.includes(1) ? 2 - b : b, axes.includes(2) ? 3 - c : c];
+          assert.equal(out[(a * 3 + b) * 4 + c], src[(sa * 3 + sb) * 4 + sc], `axes ${axes} [${a},${b},${c}]`);
+        }
+  }
+});
+
+test('native reverse matches along each axis, several axes and all of them', { skip }, async () => {
+  const x = rand([4, 8, 6, 3]);
+  for (const axes of [[0], [1], [2], [3], [1, 2], [0, 3], [0, 1, 2, 3]]) await agree(`reverse ${axes}`, () => tf.reverse(x, axes));
+  const y = rand([5, 700]);
+  await agree('reverse rows of long blocks', () => tf.reverse(y, 0));
+  await agree('reverse within rows', () => tf.reverse(y, 1));
+  tf.dispose([x, y]);
 });
 
 test('native bilinear and nearest resizes and their gradients match, every flag combination', { skip }, async () => {
