@@ -1,5 +1,5 @@
 /**
- * Native element-wise, reduction, split, tile, reverse, fill and max-pool-gradient kernels for the cpu backend.
+ * Native element-wise, reduction, split, gather, tile, reverse, fill and max-pool-gradient kernels for the cpu backend.
  * These dominated a UNet training step once the convolutions were native (bench/README.md).
  *
  * @module
@@ -282,6 +282,27 @@ export const makeElementwiseKernels = (
     const src = f32(args.backend, x);
     const out = alloc(size(outShape));
     tileInto(src, x.shape, reps, out);
+    return args.backend.makeTensorInfo(outShape, 'float32', out);
+  };
+  kernels['GatherV2'] = (args) => {
+    const { x, indices } = args.inputs;
+    const batchDims = (args.attrs?.['batchDims'] as number | undefined) ?? 0;
+    if (!x || !indices || x.dtype !== 'float32' || indices.dtype !== 'int32' || batchDims !== 0) return fallback('GatherV2', args);
+    const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number, x.shape)[0]!;
+    const outer = size(x.shape.slice(0, axis)), inner = size(x.shape.slice(axis + 1)), n = x.shape[axis]!;
+    const idx = args.backend.data.get(indices.dataId).values as Int32Array;
+    // Whole rows only: short rows are what the generic kernel handles as well.
+    if (inner < 16 || outer * idx.length * inner < MIN_NATIVE) return fallback('GatherV2', args);
+    for (const i of idx) if (!(i >= 0 && i < n)) return fallback('GatherV2', args); // its error message for bad indices
+    const src = f32(args.backend, x);
+    const out = alloc(outer * idx.length * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < idx.length; j++) {
+        const s = (o * n + idx[j]!) * inner;
+        out.set(src.subarray(s, s + inner), (o * idx.length + j) * inner);
+      }
+    }
+    const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
     return args.backend.makeTensorInfo(outShape, 'float32', out);
   };
   kernels['Reverse'] = (args) => {

@@ -244,6 +244,18 @@ test('native tile, zerosLike, onesLike and fill match (and their outputs are ind
   tf.dispose([c, v]);
 });
 
+test('native gather matches on axis 0 (batch rows), a middle axis and 2-D indices; out-of-range indices still throw', { skip }, async () => {
+  const x = rand([10, 16, 16, 3]), y = rand([4, 6, 10, 40]);
+  const rows = tf.tensor1d([3, 0, 9, 3, 5], 'int32'), cols = tf.tensor2d([[1, 7], [7, 1], [4, 4]], [3, 2], 'int32');
+  await agree('gather batch rows', () => tf.gather(x, rows, 0));
+  const mid = tf.tensor1d([3, 0, 7, 3, 5], 'int32');
+  await agree('gather axis 1', () => tf.gather(x, mid, 1));
+  await agree('gather 2-D indices', () => tf.gather(y, cols, 2));
+  await enableNative({ threads: 2 });
+  assert.throws(() => tf.gather(x, tf.tensor1d([10], 'int32'), 0).dataSync());
+  tf.dispose([x, y, rows, mid, cols]);
+});
+
 test('reverseInto reverses blocks exactly like the index definition of reverse', () => {
   const shape = [2, 3, 4];
   const src = Float32Array.from({ length: 24 }, (_, i) => i + 1);
