@@ -511,21 +511,20 @@ napi_value GemmName(napi_env env, napi_callback_info) {
   return r;
 }
 
-// conv(path?) -> "oneDNN" | "oneDNN-all" | "im2col": the convolution path in effect, after
-// switching to `path` when given (the oneDNN ones only take when built with oneDNN).
-napi_value ConvPath(napi_env env, napi_callback_info info) {
+// A mode read and switched from JS: `get()` after `set(arg)` when a string argument is given.
+napi_value modeSwitch(napi_env env, napi_callback_info info, const char* (*get)(), const char* (*set)(const char*)) {
   return guard(env, [&] {
     size_t argc = 1;
     napi_value a[1];
     CHECK_NAPI(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
     napi_valuetype t = napi_undefined;
     if (argc >= 1) CHECK_NAPI(napi_typeof(env, a[0], &t));
-    const char* name = gsn::convName();
+    const char* name = get();
     if (t == napi_string) {
       char buf[16];
       size_t len = 0;
       CHECK_NAPI(napi_get_value_string_utf8(env, a[0], buf, sizeof buf, &len));
-      name = gsn::setConvPath(buf);
+      name = set(buf);
     }
     napi_value r;
     CHECK_NAPI(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &r));
@@ -533,26 +532,14 @@ napi_value ConvPath(napi_env env, napi_callback_info info) {
   });
 }
 
+// conv(path?) -> "oneDNN" | "oneDNN-all" | "im2col": the convolution path in effect, after
+// switching to `path` when given (the oneDNN ones only take when built with oneDNN).
+napi_value ConvPath(napi_env env, napi_callback_info info) { return modeSwitch(env, info, gsn::convName, gsn::setConvPath); }
+
 // winograd(mode?) -> "off" | "auto" | "all": when Winograd F(2x2, 3x3) replaces the path for
 // stride-1 3x3 convolutions (all three kernels), after switching to `mode` when given ("off" on CPUs without AVX2).
 napi_value WinogradMode(napi_env env, napi_callback_info info) {
-  return guard(env, [&] {
-    size_t argc = 1;
-    napi_value a[1];
-    CHECK_NAPI(napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-    napi_valuetype t = napi_undefined;
-    if (argc >= 1) CHECK_NAPI(napi_typeof(env, a[0], &t));
-    const char* name = gsn::winogradMode();
-    if (t == napi_string) {
-      char buf[16];
-      size_t len = 0;
-      CHECK_NAPI(napi_get_value_string_utf8(env, a[0], buf, sizeof buf, &len));
-      name = gsn::setWinogradMode(buf);
-    }
-    napi_value r;
-    CHECK_NAPI(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &r));
-    return r;
-  });
+  return modeSwitch(env, info, gsn::winogradMode, gsn::setWinogradMode);
 }
 
 // convImpl(geom, kind) -> "winograd", oneDNN's implementation name for that geometry (kind 0 forward,

@@ -246,59 +246,24 @@ GSN_AVX2 void inputTransform(const Plan& p, const float* x, int64_t t0, int nt, 
   }
 }
 
-// c[R x 8NV] = a[R x depth] (rows lda apart) * b[depth x 8NV] (rows ldb apart), stored ldc apart.
-template <int R, int NV>
-GSN_AVX2 void micro(const float* a, int64_t lda, const float* b, int ldb, int depth, float* c, int64_t ldc) {
-  __m256 acc[R][NV];
-#pragma GCC unroll 6
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
-    for (int q = 0; q < NV; ++q) acc[r][q] = _mm256_setzero_ps();
-  for (int k = 0; k < depth; ++k) {
-    __m256 bv[NV];
-#pragma GCC unroll 2
-    for (int q = 0; q < NV; ++q) bv[q] = _mm256_load_ps(b + int64_t(k) * ldb + 8 * q);
-#pragma GCC unroll 6
-    for (int r = 0; r < R; ++r) {
-      const __m256 av = _mm256_broadcast_ss(a + r * lda + k);
-#pragma GCC unroll 2
-      for (int q = 0; q < NV; ++q) acc[r][q] = _mm256_fmadd_ps(av, bv[q], acc[r][q]);
-    }
-  }
-#pragma GCC unroll 6
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
-    for (int q = 0; q < NV; ++q) _mm256_store_ps(c + r * ldc + 8 * q, acc[r][q]);
-}
-
-template <int NV>
-GSN_AVX2 void microRows(int rows, const float* a, int64_t lda, const float* b, int ldb, int depth, float* c, int64_t ldc) {
-  switch (rows) {
-    case 1: micro<1, NV>(a, lda, b, ldb, depth, c, ldc); break;
-    case 2: micro<2, NV>(a, lda, b, ldb, depth, c, ldc); break;
-    case 3: micro<3, NV>(a, lda, b, ldb, depth, c, ldc); break;
-    case 4: micro<4, NV>(a, lda, b, ldb, depth, c, ldc); break;
-    case 5: micro<5, NV>(a, lda, b, ldb, depth, c, ldc); break;
-    default: micro<6, NV>(a, lda, b, ldb, depth, c, ldc); break;
-  }
-}
-
-// Filter gradient: c[R x 8NV] (+)= sum_t a[t * lda + r] b[t * ldb + 8q + lane]; a's R rows are
-// adjacent floats (channels of one tile), the reduction runs over the block's tiles.
-template <int R, int NV>
-GSN_AVX2 void microT(const float* a, int64_t lda, const float* b, int64_t ldb, int depth, bool add, float* c, int64_t ldc) {
+// c[R x 8NV] (+)= sum_k a(r, k) b[k * ldb + 8q + lane], stored ldc apart. Forward (T false):
+// a(r, k) = a[r * lda + k], rows of V against the filter panel. Filter gradient (T true):
+// a(r, k) = a[k * lda + r], the R rows being adjacent channels of one tile and the reduction
+// running over the block's tiles; `add` accumulates into c (a worker's dU over its blocks).
+template <int R, int NV, bool T>
+GSN_AVX2 void micro(const float* a, int64_t lda, const float* b, int64_t ldb, int depth, bool add, float* c, int64_t ldc) {
   __m256 acc[R][NV];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 2
     for (int q = 0; q < NV; ++q) acc[r][q] = add ? _mm256_load_ps(c + r * ldc + 8 * q) : _mm256_setzero_ps();
-  for (int t = 0; t < depth; ++t) {
+  for (int k = 0; k < depth; ++k) {
     __m256 bv[NV];
 #pragma GCC unroll 2
-    for (int q = 0; q < NV; ++q) bv[q] = _mm256_load_ps(b + t * ldb + 8 * q);
+    for (int q = 0; q < NV; ++q) bv[q] = _mm256_load_ps(b + k * ldb + 8 * q);
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
-      const __m256 av = _mm256_broadcast_ss(a + t * lda + r);
+      const __m256 av = _mm256_broadcast_ss(T ? a + k * lda + r : a + r * lda + k);
 #pragma GCC unroll 2
       for (int q = 0; q < NV; ++q) acc[r][q] = _mm256_fmadd_ps(av, bv[q], acc[r][q]);
     }
@@ -309,16 +274,17 @@ GSN_AVX2 void microT(const float* a, int64_t lda, const float* b, int64_t ldb, i
     for (int q = 0; q < NV; ++q) _mm256_store_ps(c + r * ldc + 8 * q, acc[r][q]);
 }
 
-template <int NV>
-GSN_AVX2 void microTRows(int rows, const float* a, int64_t lda, const float* b, int64_t ldb, int depth, bool add, float* c,
-                         int64_t ldc) {
+// micro for 1..6 rows (the last rows of a block).
+template <int NV, bool T>
+GSN_AVX2 void microRows(int rows, const float* a, int64_t lda, const float* b, int64_t ldb, int depth, bool add, float* c,
+                        int64_t ldc) {
   switch (rows) {
-    case 1: microT<1, NV>(a, lda, b, ldb, depth, add, c, ldc); break;
-    case 2: microT<2, NV>(a, lda, b, ldb, depth, add, c, ldc); break;
-    case 3: microT<3, NV>(a, lda, b, ldb, depth, add, c, ldc); break;
-    case 4: microT<4, NV>(a, lda, b, ldb, depth, add, c, ldc); break;
-    case 5: microT<5, NV>(a, lda, b, ldb, depth, add, c, ldc); break;
-    default: microT<6, NV>(a, lda, b, ldb, depth, add, c, ldc); break;
+    case 1: micro<1, NV, T>(a, lda, b, ldb, depth, add, c, ldc); break;
+    case 2: micro<2, NV, T>(a, lda, b, ldb, depth, add, c, ldc); break;
+    case 3: micro<3, NV, T>(a, lda, b, ldb, depth, add, c, ldc); break;
+    case 4: micro<4, NV, T>(a, lda, b, ldb, depth, add, c, ldc); break;
+    case 5: micro<5, NV, T>(a, lda, b, ldb, depth, add, c, ldc); break;
+    default: micro<6, NV, T>(a, lda, b, ldb, depth, add, c, ldc); break;
   }
 }
 
@@ -333,8 +299,8 @@ GSN_AVX2 void blockGemmT(const Plan& p, const float* v, const float* dm, int nt,
       const int width = std::min(16, p.kp - k);
       for (int c = p.vc0; c < p.vc1; c += 6) {
         const int rows = std::min(6, p.vc1 - c);
-        if (width == 16) microTRows<2>(rows, vx + c, p.vRow, mx + k, p.kp, nt, add, ux + int64_t(c) * p.kp + k, p.kp);
-        else microTRows<1>(rows, vx + c, p.vRow, mx + k, p.kp, nt, add, ux + int64_t(c) * p.kp + k, p.kp);
+        if (width == 16) microRows<2, true>(rows, vx + c, p.vRow, mx + k, p.kp, nt, add, ux + int64_t(c) * p.kp + k, p.kp);
+        else microRows<1, true>(rows, vx + c, p.vRow, mx + k, p.kp, nt, add, ux + int64_t(c) * p.kp + k, p.kp);
       }
     }
   }
@@ -423,8 +389,8 @@ GSN_AVX2 void blockGemm(const Plan& p, const float* v, const float* u, int nt, f
       const float* panel = u + xi * uPlane + int64_t(k) * p.cp;
       for (int r = 0; r < nt; r += 6) {
         const int rows = std::min(6, nt - r);
-        if (width == 16) microRows<2>(rows, vx + int64_t(r) * p.cp, p.cp, panel, 16, p.cp, mx + int64_t(r) * p.kp + k, p.kp);
-        else microRows<1>(rows, vx + int64_t(r) * p.cp, p.cp, panel, 8, p.cp, mx + int64_t(r) * p.kp + k, p.kp);
+        if (width == 16) microRows<2, false>(rows, vx + int64_t(r) * p.cp, p.cp, panel, 16, p.cp, false, mx + int64_t(r) * p.kp + k, p.kp);
+        else microRows<1, false>(rows, vx + int64_t(r) * p.cp, p.cp, panel, 8, p.cp, false, mx + int64_t(r) * p.kp + k, p.kp);
       }
     }
   }
