@@ -16,6 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { median } from './stats.ts';
 
 interface Measurement {
   ms?: number;
@@ -98,11 +99,6 @@ const runTfjs = (s: Spec, backend: string): Measurement => {
   return lastJson(r.stdout);
 };
 
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 /** One measurement from several processes: medians of their medians, the highest RSS, every step's time. */
 const combine = (ms: Measurement[]): Measurement => {
   const ok = ms.filter((m) => m.ms !== undefined);

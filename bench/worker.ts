@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/init.ts';
 import { installProfiler, type KernelProfile } from './profile.ts';
 import { makeWorkload } from './workloads.ts';
+import { median } from './stats.ts';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,12 +21,6 @@ const workload = arg('workload', 'conv3x3');
 const warmup = Number(arg('warmup', '2'));
 const steps = Number(arg('steps', '5'));
 const profile = process.argv.includes('--profile') || process.argv.includes('--profile-shapes');
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 const main = async (): Promise<void> => {
   const info = await initBackend({ backend: backend as 'native' | 'wasm' | 'cpu', ignoreEnv: true });

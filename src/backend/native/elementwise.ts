@@ -331,8 +331,7 @@ export const reverseInto = (src: Float32Array, shape: readonly number[], axes: r
     out.set(src.subarray(0, out.length));
     return;
   }
-  const stride = new Array<number>(r).fill(1);
-  for (let i = r - 2; i >= 0; i--) stride[i] = stride[i + 1]! * shape[i + 1]!;
+  const stride = [...tf.util.computeStrides(shape as number[]), 1];
   const inner = stride[last]!;
   const walk = (d: number, s: number, o: number): void => {
     const n = shape[d]!, st = stride[d]!;
@@ -352,11 +351,8 @@ export const reverseInto = (src: Float32Array, shape: readonly number[], axes: r
  */
 export const tileInto = (src: Float32Array, shape: readonly number[], reps: readonly number[], out: Float32Array): void => {
   const r = shape.length;
-  const srcStride = new Array<number>(r).fill(1), outStride = new Array<number>(r).fill(1);
-  for (let i = r - 2; i >= 0; i--) {
-    srcStride[i] = srcStride[i + 1]! * shape[i + 1]!;
-    outStride[i] = outStride[i + 1]! * shape[i + 1]! * reps[i + 1]!;
-  }
+  const srcStride = [...tf.util.computeStrides(shape as number[]), 1];
+  const outStride = [...tf.util.computeStrides(shape.map((n, i) => n * reps[i]!)), 1];
   const fill = (d: number, s: number, o: number): void => {
     const n = shape[d]!;
     if (d === r - 1) out.set(src.subarray(s, s + n), o);
