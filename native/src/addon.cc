@@ -15,6 +15,7 @@ void binary(int op, const int32_t* dims, const int32_t* as, const int32_t* bs, c
 void unary(int op, const float* x, float* y, int64_t n, float alpha);
 void reduce(int op, int64_t outer, int64_t mid, int64_t inner, const float* x, float* y);
 void maxPoolGrad(const int32_t* g, const float* dy, const float* x, float* dx);
+void depthwiseConv(const int32_t* g, const float* x, const float* f, float* y);
 const char* gemmName();
 const char* convName();
 const char* setConvPath(const char* name);
@@ -490,6 +491,17 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     return undef(env);
   });
 }
+// depthwiseConv(geom Int32Array[14], x, filter, y)
+napi_value DepthwiseConv(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    const int32_t* g = i32(env, a[0], 14, "geom");
+    const size_t in = size_t(g[0]) * g[1] * g[2] * g[3], out = size_t(g[0]) * g[12] * g[13] * g[3];
+    gsn::depthwiseConv(g, f32(env, a[1], in, "x"), f32(env, a[2], size_t(g[4]) * g[5] * g[3], "filter"), f32(env, a[3], out, "y"));
+    return undef(env);
+  });
+}
 // setThreads(n) -> n
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
@@ -594,6 +606,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv", nullptr, DepthwiseConv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"compare", nullptr, Compare, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"avgPool", nullptr, AvgPool, nullptr, nullptr, nullptr, napi_default, nullptr},

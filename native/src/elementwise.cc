@@ -252,6 +252,40 @@ void reduce(int op, int64_t outer, int64_t mid, int64_t inner, const float* x, f
   });
 }
 
+// ------------------------------------------------------------------ depthwise convolution (NHWC, multiplier 1)
+
+// g: [n, h, w, c, fh, fw, sh, sw, dh, dw, padTop, padLeft, oh, ow]; filter [fh, fw, c].
+// y[b,oy,ox,ci] = sum over (ky, kx) in row-major order of x[b, oy*sh+ky*dh-pt, ox*sw+kx*dw-pl, ci] * f[ky,kx,ci]
+// (taps outside the image skipped). One output row per work item; the channel loop vectorizes.
+void depthwiseConv(const int32_t* g, const float* x, const float* f, float* y) {
+  const int h = g[1], w = g[2], c = g[3], fh = g[4], fw = g[5], sh = g[6], sw = g[7], dh = g[8], dw = g[9],
+            pt = g[10], pl = g[11], oh = g[12], ow = g[13];
+  const int64_t rows = int64_t(g[0]) * oh, rowLen = int64_t(ow) * c;
+  parallelFor(rows, per(rowLen * fh * fw), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / oh;
+      const int oy = int(r % oh);
+      float* yr = y + r * rowLen;
+      std::memset(yr, 0, sizeof(float) * size_t(rowLen));
+      for (int ky = 0; ky < fh; ++ky) {
+        const int iy = oy * sh - pt + ky * dh;
+        if (iy < 0 || iy >= h) continue;
+        const float* xr = x + (b * h + iy) * int64_t(w) * c;
+        for (int ox = 0; ox < ow; ++ox) {
+          float* __restrict__ yo = yr + int64_t(ox) * c;
+          for (int kx = 0; kx < fw; ++kx) {
+            const int ix = ox * sw - pl + kx * dw;
+            if (ix < 0 || ix >= w) continue;
+            const float* __restrict__ xp = xr + int64_t(ix) * c;
+            const float* __restrict__ fp = f + (int64_t(ky) * fw + kx) * c;
+            for (int ci = 0; ci < c; ++ci) yo[ci] += xp[ci] * fp[ci];
+          }
+        }
+      }
+    }
+  });
+}
+
 // ------------------------------------------------------------------ max-pool gradient (NHWC)
 
 // g: [n, h, w, c, fh, fw, sh, sw, padTop, padLeft, oh, ow]. The window's first maximum (row-major

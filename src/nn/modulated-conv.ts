@@ -24,48 +24,15 @@ export interface ModulatedConvOptions {
   readonly blurKernel: readonly number[];
 }
 
-/** Rows (axis 0) or columns (axis 1) `idx` of a weight, in that order, by slicing (no Reverse/Gather: slow or gradient-less on wasm). */
-const pick = (w: tf.Tensor4D, axis: 0 | 1, idx: readonly number[]): tf.Tensor4D => {
-  const parts = idx.map((i) => {
-    const begin = [0, 0, 0, 0], size = [-1, -1, -1, -1];
-    begin[axis] = i;
-    size[axis] = 1;
-    return tf.slice(w, begin, size);
-  });
-  return parts.length === 1 ? (parts[0] as tf.Tensor4D) : tf.concat(parts, axis);
-};
-
 /**
- * Stride-2 transposed conv with no padding, [N,H,W,I] → [N,2H+k−2,2W+k−2,O], in
- * sub-pixel form: output phase (py, px) is a small forward conv of the input with
- * the taps `w[py+2m, px+2m']` (for k = 3: 2×2, 2×1, 1×2, 1×1 — 9 taps in all, no
- * multiplications by inserted zeros), then the phases are interleaved. Uses only
- * slice, concat, pad, reshape, transpose and conv2d, whose gradients exist everywhere.
+ * Stride-2 transposed conv with no padding, [N,H,W,I] → [N,2H+k−2,2W+k−2,O] (PyTorch's
+ * `conv_transpose2d(x, w, stride=2)` with our HWIO conv weight): one `Conv2DBackpropInput`,
+ * native on the cpu backend; its gradients are a strided conv2d and a filter gradient.
  */
 const transposedConvStride2 = (x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D => {
   const [k, , , cOut] = w.shape;
   const [n, h, wd] = x.shape;
-  const K = Math.ceil(k / 2);
-  const xp = tf.pad(x, [[0, 0], [K - 1, K - 1], [K - 1, K - 1], [0, 0]]);
-  const taps = (p: number): number[] => {
-    const nT = Math.ceil((k - p) / 2);
-    return Array.from({ length: nT }, (_, j) => p + 2 * (nT - 1 - j)); // reversed: tfjs conv2d correlates
-  };
-  const phases: tf.Tensor4D[] = [];
-  for (let py = 0; py < 2; py++) {
-    const ty = taps(py), rows = pick(w, 0, ty);
-    for (let px = 0; px < 2; px++) {
-      const tx = taps(px);
-      const kernel = pick(rows, 1, tx); // [ty, tx, I, O]
-      const xs = tf.slice(xp, [0, K - ty.length, K - tx.length, 0], [n, h + K - 2 + ty.length, wd + K - 2 + tx.length, -1]);
-      phases.push(tf.conv2d(xs, kernel, 1, 'valid')); // [N,H+K−1,W+K−1,O]
-    }
-  }
-  const h1 = h + K - 1, w1 = wd + K - 1;
-  const y = tf.concat(phases, 3); // channels (py, px, o)
-  const inter = tf.transpose(y.reshape([n, h1, w1, 2, 2 * cOut]), [0, 1, 3, 2, 4]).reshape([n, 2 * h1, 2 * w1, cOut]) as tf.Tensor4D;
-  const ho = 2 * h + k - 2, wo = 2 * wd + k - 2;
-  return ho === 2 * h1 && wo === 2 * w1 ? inter : tf.slice(inter, [0, 0, 0, 0], [n, ho, wo, cOut]);
+  return tf.conv2dTranspose(x, tf.transpose(w, [0, 1, 3, 2]) as tf.Tensor4D, [n, 2 * h + k - 2, 2 * wd + k - 2, cOut], 2, 'valid');
 };
 
 /**
@@ -89,8 +56,9 @@ export const modulatedConv2d = (x: tf.Tensor4D, w: tf.Tensor4D, s: tf.Tensor2D, 
       const p = o.blurKernel.length - 2 - (k - 1);
       y = blur(transposedConvStride2(xs, w), o.blurKernel, [Math.floor((p + 1) / 2) + 1, Math.floor(p / 2) + 1], 2); // [N,2H,2W,O]
     } else {
+      // Odd k: padding k/2 on every side is 'same' (no separate pad, nor its gradient's slice).
       const q = Math.floor(k / 2);
-      y = tf.conv2d(q > 0 ? tf.pad(xs, [[0, 0], [q, q], [q, q], [0, 0]]) : xs, w, 1, 'valid'); // [N,H,W,O]
+      y = k % 2 === 1 ? tf.conv2d(xs, w, 1, 'same') : tf.conv2d(q > 0 ? tf.pad(xs, [[0, 0], [q, q], [q, q], [0, 0]]) : xs, w, 1, 'valid'); // [N,H,W,O]
     }
     if (!o.demodulate) return y;
     const d = tf.rsqrt(tf.add(tf.matMul(tf.square(s), tf.square(w).sum([0, 1]) as tf.Tensor2D), 1e-8)); // [N,O]

@@ -54,32 +54,34 @@ export const zeroInsert = (x: tf.Tensor4D, up: number): tf.Tensor4D =>
     return tf.pad(alongW, [[0, 0], [0, 0], [0, up - 1], [0, 0], [0, 0]]).reshape([n, h * up, w * up, c]);
   });
 
-/** Pad (positive) or crop (negative) H and W by [p0, p1]. */
-const padOrCrop = (x: tf.Tensor4D, p0: number, p1: number): tf.Tensor4D => padOrCrop2(x, [p0, p1], [p0, p1]);
-
 /**
  * Depthwise FIR correlation (valid, stride `down`) with a constant kernel
- * [kh,kw,C,1], wrapped in a custom gradient whose backward pass is again this
- * op (zero-insert by `down`, pad, correlate with the flipped kernel) — so
- * gradients of any order exist on every backend (R1 needs the second order;
- * tfjs has no gradient for DepthwiseConv2dNativeBackpropInput).
+ * [kh,kw,C,1] of `x` padded (positive) or cropped (negative) by `pads` = [top,
+ * bottom, left, right]; the padding is the depthwise conv's own (no padded copy).
+ * Wrapped in a custom gradient whose backward pass is again this op (zero-insert
+ * by `down`, pad, correlate with the flipped kernel) — so gradients of any order
+ * exist on every backend (R1 needs the second order; tfjs has no gradient for
+ * DepthwiseConv2dNativeBackpropInput).
  */
-const firCorrelate = (u: tf.Tensor4D, taps: Float32Array, kh: number, kw: number, down: number): tf.Tensor4D => {
-  const c = u.shape[3];
+const firCorrelate = (x: tf.Tensor4D, taps: Float32Array, kh: number, kw: number, down: number, pads: readonly [number, number, number, number]): tf.Tensor4D => {
+  const c = x.shape[3];
+  const [a0, a1, b0, b1] = pads;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const x = args[0] as tf.Tensor4D;
+    const v = args[0] as tf.Tensor4D;
     const k = tf.tile(tf.tensor4d(taps, [kh, kw, 1, 1]), [1, 1, c, 1]) as tf.Tensor4D;
-    const value = tf.depthwiseConv2d(x, k, down, 'valid');
+    const cropped = padOrCrop2(v, [Math.min(a0, 0), Math.min(a1, 0)], [Math.min(b0, 0), Math.min(b1, 0)]);
+    const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [Math.max(a0, 0), Math.max(a1, 0)], [Math.max(b0, 0), Math.max(b1, 0)], [0, 0]];
+    const value = tf.depthwiseConv2d(cropped, k, down, explicit);
     const gradFunc = (dy: tf.Tensor4D): tf.Tensor => {
-      const [, h, w] = x.shape;
+      const [, h, w] = v.shape;
       const [, ho, wo] = dy.shape;
-      // pad so that correlating with the flipped kernel yields exactly [h, w]
-      const padded = padOrCrop2(zeroInsert(dy, down), [kh - 1, h - ho * down], [kw - 1, w - wo * down]);
-      return firCorrelate(padded, taps.slice().reverse(), kh, kw, 1);
+      // The gradient of the padded input is the flipped correlation of the zero-inserted dy padded by
+      // [kh − 1, H' − ho·down] (H' = h + a0 + a1); cropping it back to x by [a0, a1] folds into that padding.
+      return firCorrelate(zeroInsert(dy, down), taps.slice().reverse(), kh, kw, 1, [kh - 1 - a0, h + a0 - ho * down, kw - 1 - b0, w + b0 - wo * down]);
     };
     return { value, gradFunc };
   });
-  return f(u) as tf.Tensor4D;
+  return f(x) as tf.Tensor4D;
 };
 
 /** Pad (positive) or crop (negative) H by [a0, a1] and W by [b0, b1]. */
@@ -113,12 +115,12 @@ export const upfirdn2d = (x: tf.Tensor4D, kernel: tf.Tensor2D, options: UpFirDnO
     const up = options.up ?? 1, down = options.down ?? 1;
     const [p0, p1] = options.pad ?? [0, 0];
     const [kh, kw] = kernel.shape;
-    const u = padOrCrop(up > 1 ? zeroInsert(x, up) : x, p0, p1); // [N,H',W',C]
-    if (u.shape[1] < kh || u.shape[2] < kw) {
-      throw new ShapeError('upfirdn2d', `padded input ${u.shape[1]}×${u.shape[2]} is smaller than the ${kh}×${kw} kernel`);
+    const hu = x.shape[1] * up + p0 + p1, wu = x.shape[2] * up + p0 + p1; // after zero insertion and padding
+    if (hu < kh || wu < kw) {
+      throw new ShapeError('upfirdn2d', `padded input ${hu}×${wu} is smaller than the ${kh}×${kw} kernel`);
     }
     const flipped = (kernel.dataSync() as Float32Array).slice().reverse(); // true convolution: correlate with the flipped kernel
-    return firCorrelate(u, flipped, kh, kw, down);
+    return firCorrelate(up > 1 ? zeroInsert(x, up) : x, flipped, kh, kw, down, [p0, p1, p0, p1]);
   });
 
 /**

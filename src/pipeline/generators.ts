@@ -1,6 +1,7 @@
 /**
  * Loading a generator from a weights file for the pipeline and the CLI.
- * Today: DCGAN safetensors (metadata `model: dcgan`, `config` JSON, optional `id`).
+ * DCGAN or StyleGAN2 safetensors as `train-gan` writes them (metadata `model: dcgan | stylegan2`,
+ * `config` JSON, optional `id`).
  * The id defaults to the architecture plus a hash of the file, so a direction
  * made for one set of weights is refused by another.
  *
@@ -14,7 +15,8 @@ import { parseSafetensors } from '../io/safetensors.ts';
 import { WeightsError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { Generator } from '../models/generator.ts';
-import { createDCGANGenerator, dcganSmall32 } from '../models/dcgan/index.ts';
+import { dcganSmall32 } from '../models/dcgan/index.ts';
+import { createGanGenerator, loadGanGeneratorWeights } from '../models/gan-model.ts';
 
 /** FNV-1a 32-bit hash of bytes, as 8 hex digits. */
 export const fnv1a = (bytes: Uint8Array): string => {
@@ -45,12 +47,13 @@ export const loadGeneratorFile = (path: string): Generator => {
   }
   const { tensors, metadata } = parseSafetensors(bytes, where);
   const model = metadata.model ?? (tensors.has('main.0.weight') ? 'dcgan' : undefined);
-  if (model !== 'dcgan') throw new WeightsError(where, `unsupported generator model ${JSON.stringify(model ?? null)} (supported: dcgan)`);
+  if (model !== 'dcgan' && model !== 'stylegan2') throw new WeightsError(where, `unsupported generator model ${JSON.stringify(model ?? null)} (supported: dcgan, stylegan2)`);
+  if (model === 'stylegan2' && !metadata.config) throw new WeightsError(where, 'a stylegan2 file needs its config metadata');
   const config = metadata.config ? (JSON.parse(metadata.config) as unknown) : dcganSmall32;
-  const id = metadata.id ?? `dcgan:${basename(path)}:${fnv1a(bytes)}`;
-  const g = createDCGANGenerator(config, new Rng('load'), id);
+  const id = metadata.id ?? `${model}:${basename(path)}:${fnv1a(bytes)}`;
+  const g = createGanGenerator(model === 'stylegan2' ? { ...(config as object), kind: 'stylegan2' } : config, new Rng('load'), id);
   try {
-    g.loadStateDict(tensors, where);
+    loadGanGeneratorWeights(g, tensors, where);
   } catch (e) {
     g.dispose();
     throw e;
@@ -71,7 +74,8 @@ export const loadGeneratorCheckpoint = (dir: string, prefix = 'Gema'): Generator
   const ck = loadCheckpoint(dir);
   const model = (ck.meta as { config?: { model?: unknown } } | undefined)?.config?.model;
   if (model === undefined) throw new WeightsError(`loadGeneratorCheckpoint(${dir})`, 'checkpoint has no config.model (not written by train-gan?)');
-  const g = createDCGANGenerator(model, new Rng('load'), `dcgan:${basename(dir)}:step${ck.step}:${prefix}`);
+  const kind = (model as { kind?: unknown }).kind === 'stylegan2' ? 'stylegan2' : 'dcgan';
+  const g = createGanGenerator(model, new Rng('load'), `${kind}:${basename(dir)}:step${ck.step}:${prefix}`);
   try {
     restoreVariables(ck, namedVariables(prefix, g.variables()));
   } catch (e) {

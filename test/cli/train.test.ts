@@ -4,7 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import * as tf from '@tensorflow/tfjs';
 import { readSafetensors } from '../../src/io/safetensors-file.ts';
+import { loadGeneratorCheckpoint, loadGeneratorFile } from '../../src/pipeline/generators.ts';
+import { Rng } from '../../src/core/rng.ts';
 
 const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
 const quiet = async (f: () => Promise<number>): Promise<{ code: number; stdout: string }> => {
@@ -35,6 +38,35 @@ test('train-gan: tiny DCGAN 16×16 on shapes, 2 steps (cpu) → checkpoints, gri
   assert.equal(JSON.parse(r2.stdout.trim().split('\n').pop()!).step, 3);
   // a bad override is a ConfigError naming the field (exit 1)
   assert.equal((await quiet(() => main(['train-gan', 'train.steps=0', `out=${out}-x`]))).code, 1);
+  fs.rmSync(out, { recursive: true });
+});
+
+test('train-gan: tiny StyleGAN2 32×32 (model.kind=stylegan2, R1 every step), 2 steps → its weights file and EMA checkpoint give the same images; --resume extends to 3', async () => {
+  const out = tmp('cli-sg2-');
+  const model = ['model.kind=stylegan2', 'model.resolution=32', 'model.styleDim=16', 'model.nMlp=1', 'model.channelMultiplier=1', 'model.lrMlp=0.01',
+    'model.blurKernel=[1,3,3,1]', 'model.meanWSamples=64', 'model.channels=[8,8,8,4]'];
+  const r = await quiet(() => main(['train-gan', `out=${out}`, 'backend=cpu', ...model, 'data.count=8', 'train.batchSize=4', 'train.steps=2',
+    'train.r1Gamma=0.01', 'train.r1Interval=1', 'train.emaKimg=0.01', 'train.checkpointEvery=1', 'train.sampleEvery=0']));
+  assert.equal(r.code, 0);
+  assert.equal(JSON.parse(r.stdout.trim().split('\n').pop()!).step, 2);
+  const st = readSafetensors(path.join(out, 'generator.safetensors'));
+  assert.equal(st.metadata['model'], 'stylegan2');
+  const stored = JSON.parse(st.metadata['config']!);
+  assert.equal(stored.kind, 'stylegan2');
+  assert.equal(stored.width, undefined, 'DCGAN default fields are not stored with a StyleGAN2 model');
+  assert.ok(st.tensors.has('noises.noise_0') && st.tensors.has('to_rgbs.2.conv.weight'));
+  const fromFile = loadGeneratorFile(path.join(out, 'generator.safetensors'));
+  const fromCk = loadGeneratorCheckpoint(path.join(out, 'checkpoints', 'step-00000002'));
+  const z = fromFile.sampleLatent(3, new Rng(5));
+  const a = fromFile.synthesize(z).images, b = fromCk.synthesize(z).images;
+  assert.equal(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0], 0);
+  assert.ok(tf.moments(a).variance.dataSync()[0]! > 0);
+  tf.dispose([z, a, b]);
+  fromFile.dispose();
+  fromCk.dispose();
+  const r2 = await quiet(() => main(['train-gan', '--resume', out, 'train.steps=3']));
+  assert.equal(r2.code, 0);
+  assert.equal(JSON.parse(r2.stdout.trim().split('\n').pop()!).step, 3);
   fs.rmSync(out, { recursive: true });
 });
 

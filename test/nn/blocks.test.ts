@@ -49,6 +49,37 @@ for (const name of ['up2_p21', 'down2_p11', 'up1_p0m1', 'up3_down2_p12']) {
   });
 }
 
+test('upfirdn2d input gradient (custom FIR backward) equals autodiff of pad/crop + depthwise conv, crops and pads mixed', () => {
+  // Reference: the same forward from tfjs ops with their own gradients (zero insertion by pad+reshape,
+  // tf.pad / tf.slice, depthwise correlation with the flipped kernel).
+  const x = tf.randomNormal([2, 7, 6, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const k = tf.tensor2d([[1, 2, 0, -1], [0.5, 1, 3, 1], [2, -1, 1, 0]]);
+  const ref = (v: tf.Tensor4D, up: number, down: number, [p0, p1]: [number, number]): tf.Tensor4D => {
+    const [n, h, w, c] = v.shape;
+    let u = v;
+    if (up > 1) {
+      const a = tf.pad(v.reshape([n, h, w, 1, c]), [[0, 0], [0, 0], [0, 0], [0, up - 1], [0, 0]]).reshape([n, h, 1, w * up, c]);
+      u = tf.pad(a, [[0, 0], [0, 0], [0, up - 1], [0, 0], [0, 0]]).reshape([n, h * up, w * up, c]) as tf.Tensor4D;
+    }
+    u = tf.pad(u, [[0, 0], [Math.max(p0, 0), Math.max(p1, 0)], [Math.max(p0, 0), Math.max(p1, 0)], [0, 0]]);
+    const [, hu, wu] = u.shape;
+    u = tf.slice(u, [0, Math.max(-p0, 0), Math.max(-p0, 0), 0], [-1, hu - Math.max(-p0, 0) - Math.max(-p1, 0), wu - Math.max(-p0, 0) - Math.max(-p1, 0), -1]);
+    const kf = tf.reverse(k, [0, 1]).reshape([3, 4, 1, 1]).tile([1, 1, c, 1]) as tf.Tensor4D;
+    return tf.depthwiseConv2d(u, kf, down, 'valid');
+  };
+  for (const [up, down, pad] of [[1, 1, [2, 1]], [2, 1, [2, 1]], [1, 2, [1, 1]], [1, 1, [0, -1]], [3, 2, [1, 2]], [1, 2, [-2, 3]], [2, 2, [-1, -1]]] as [number, number, [number, number]][]) {
+    tf.tidy(() => {
+      const y = upfirdn2d(x, k, { up, down, pad });
+      const probe = tf.randomNormal(y.shape, 0, 1, 'float32', 4);
+      const want = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(ref(v as tf.Tensor4D, up, down, pad), probe)))(x);
+      const got = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(upfirdn2d(v as tf.Tensor4D, k, { up, down, pad }), probe)))(x);
+      close(`forward up${up} down${down} pad ${pad}`, y, ref(x, up, down, pad), 1e-5);
+      close(`gradient up${up} down${down} pad ${pad}`, got, want, 1e-4);
+    });
+  }
+  tf.dispose([x, k]);
+});
+
 test('upsample2d / downsample2d double and halve the side and keep a constant image constant', () => {
   tf.tidy(() => {
     const x = tf.ones([1, 8, 8, 2]) as tf.Tensor4D;

@@ -46,6 +46,8 @@ export interface NativeAddon {
   reduce(op: number, dims: Int32Array, x: Float32Array, y: Float32Array): void;
   /** NHWC max-pool gradient; geom = [n,h,w,c, fh,fw, sh,sw, padTop,padLeft, oh,ow]. */
   maxPoolGrad(geom: Int32Array, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** NHWC depthwise convolution, channel multiplier 1; geom = [n,h,w,c, fh,fw, sh,sw, dh,dw, padTop,padLeft, oh,ow], filter [fh,fw,c]. Absent in builds before it. */
+  depthwiseConv?(geom: Int32Array, x: Float32Array, filter: Float32Array, y: Float32Array): void;
   /** Training-mode batch norm over the channels of x [rows, channels]: writes y, the batch mean and the biased variance; relu: y = max(y, 0). */
   batchNormTrain(x: Float32Array, channels: number, gamma: Float32Array, beta: Float32Array, eps: number, relu: boolean,
     y: Float32Array, mean: Float32Array, variance: Float32Array): void;

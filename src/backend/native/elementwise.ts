@@ -1,5 +1,5 @@
 /**
- * Native element-wise, reduction, split, gather, tile, reverse, fill and max-pool-gradient kernels for the cpu backend.
+ * Native element-wise, reduction, split, gather, tile, reverse, fill, max-pool-gradient and depthwise-convolution kernels for the cpu backend.
  * These dominated a UNet training step once the convolutions were native (bench/README.md).
  *
  * @module
@@ -115,22 +115,28 @@ export const makeElementwiseKernels = (
       const axisAttr = (args.attrs?.['axis'] ?? args.attrs?.['reductionIndices']) as number | number[] | undefined;
       const axes = tf.util.parseAxisParam(axisAttr ?? [...x.shape.keys()], x.shape);
       const reduced = new Set(axes);
-      // Dims of size 1 do not matter; the reduced dims left must form one contiguous block.
-      const kept = [...x.shape.keys()].filter((i) => x.shape[i]! > 1);
-      const flags = kept.map((i) => reduced.has(i));
-      const first = flags.indexOf(true), last = flags.lastIndexOf(true);
-      if (first >= 0 && flags.slice(first, last + 1).some((f) => !f)) return fallback(name, args);
-      let outer = 1, mid = 1, inner = 1;
-      kept.forEach((d, j) => {
-        const n = x.shape[d]!;
-        if (first < 0 || j < first) outer *= n;
-        else if (j <= last) mid *= n;
-        else inner *= n;
-      });
+      // Dims of size 1 do not matter. Each run of adjacent reduced dims is one [outer, mid, inner]
+      // reduction, the last run first (sum, mean, max and min of a rectangle can be taken axis group
+      // by axis group; tfjs's kernel transposes instead).
+      let dims = [...x.shape.keys()].filter((i) => x.shape[i]! > 1).map((i) => ({ n: x.shape[i]!, r: reduced.has(i) }));
+      const prod = (ds: readonly { n: number }[]): number => ds.reduce((a, d) => a * d.n, 1);
+      let cur = f32(args.backend, x);
+      let out: Float32Array | undefined;
+      do {
+        const last = dims.map((d) => d.r).lastIndexOf(true);
+        let first = last;
+        while (first > 0 && dims[first - 1]!.r) first--;
+        const outer = prod(dims.slice(0, Math.max(first, 0))), mid = last < 0 ? 1 : prod(dims.slice(first, last + 1));
+        const inner = last < 0 ? 1 : prod(dims.slice(last + 1));
+        const final = last < 0 || !dims.slice(0, first).some((d) => d.r);
+        const next = final ? alloc(outer * inner) : new Float32Array(outer * inner);
+        addon.reduce(op, Int32Array.from([outer, mid, inner]), cur, next);
+        cur = next;
+        if (final) out = next;
+        dims = last < 0 ? dims : [...dims.slice(0, first), ...dims.slice(last + 1)];
+      } while (!out);
       const keepDims = args.attrs?.['keepDims'] === true;
       const outShape = keepDims ? x.shape.map((n, i) => (reduced.has(i) ? 1 : n)) : x.shape.filter((_, i) => !reduced.has(i));
-      const out = alloc(outer * inner);
-      addon.reduce(op, Int32Array.from([outer, mid, inner]), f32(args.backend, x), out);
       return args.backend.makeTensorInfo(outShape, 'float32', out);
     };
   }
@@ -247,6 +253,25 @@ export const makeElementwiseKernels = (
     const out = alloc(size(input.shape));
     addon.maxPoolGrad(geom, f32(args.backend, dy), f32(args.backend, input), out);
     return args.backend.makeTensorInfo([...input.shape], 'float32', out);
+  };
+  kernels['DepthwiseConv2dNative'] = (args) => {
+    const { x, filter } = args.inputs;
+    if (!addon.depthwiseConv || !x || !filter || x.dtype !== 'float32' || filter.dtype !== 'float32') return fallback('DepthwiseConv2dNative', args);
+    const attrs = args.attrs ?? {};
+    if (attrs['dataFormat'] !== undefined && attrs['dataFormat'] !== 'NHWC') return fallback('DepthwiseConv2dNative', args);
+    // tfjs's own checks (shapes, pads, strides with dilations) and error messages come from its kernel.
+    if (x.shape.length !== 4 || filter.shape.length !== 4 || filter.shape[3] !== 1 || filter.shape[2] !== x.shape[3]) return fallback('DepthwiseConv2dNative', args);
+    const dilations = (attrs['dilations'] ?? 1) as number | [number, number];
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+      attrs['strides'] as number | [number, number], dilations, attrs['pad'] as 'same',
+      attrs['dimRoundingMode'] as 'floor' | undefined, true);
+    if (info.outHeight <= 0 || info.outWidth <= 0 || size(info.outShape) < MIN_NATIVE) return fallback('DepthwiseConv2dNative', args);
+    const geom = Int32Array.from([info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth]);
+    const out = alloc(size(info.outShape));
+    addon.depthwiseConv(geom, f32(args.backend, x), f32(args.backend, filter), out);
+    return args.backend.makeTensorInfo([...info.outShape], 'float32', out);
   };
   // Constant-filled outputs from the pool: tfjs's kernels allocate a fresh array each time (page
   // faults and zeroing of a new ArrayBuffer per call; zerosLike is what second-order gradients of

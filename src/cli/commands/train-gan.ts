@@ -1,5 +1,5 @@
 /**
- * `gan-segmenter train-gan`: train a DCGAN on the synthetic `shapes` benchmark
+ * `gan-segmenter train-gan`: train a DCGAN or a StyleGAN2 on the synthetic `shapes` benchmark
  * or an image folder, from a JSON/YAML config with `key=value` overrides;
  * `--resume <run folder>` continues a run from its newest complete checkpoint.
  *
@@ -14,7 +14,8 @@ import { initBackend, type BackendName } from '../../backend/init.ts';
 import { PositiveInt, Resolution } from '../../core/codec.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
-import { createDCGANDiscriminator, createDCGANGenerator, DCGANConfig, dcganSmall32 } from '../../models/dcgan/index.ts';
+import { dcganSmall32 } from '../../models/dcgan/index.ts';
+import { createGanDiscriminator, createGanGenerator, ganGeneratorWeights, GanModelConfig, ganModelFields } from '../../models/gan-model.ts';
 import { loadLatestCheckpoint } from '../../train/checkpoint.ts';
 import type { TrainEventHandler } from '../../train/events.ts';
 import { dcganTrainDefaults, epochBatches, GanTrainConfig, trainGan } from '../../train/gan.ts';
@@ -49,8 +50,8 @@ export const TrainGanCliConfig = t.type({
   out: t.string,
   /** Backend. Default `auto`. */
   backend: BackendChoice,
-  /** DCGAN architecture. Default `dcganSmall32`. */
-  model: DCGANConfig,
+  /** Architecture: a DCGAN (default `dcganSmall32`) or `kind: stylegan2` with a StyleGAN2 config. */
+  model: GanModelConfig,
   /** Real images. */
   data: GanDataSpec,
   /** Training settings (defaults: DCGAN's Adam 2e-4/β1 0.5). */
@@ -149,16 +150,16 @@ const run = async (argv: readonly string[]): Promise<number> => {
   const overrides = args.resume !== undefined && args.config === undefined ? [`out=${args.resume}`, ...args.overrides] : args.overrides;
   const decoded = loadConfig(TrainGanCliConfig, args.config, overrides, base);
   if (E.isLeft(decoded)) throw decoded.left;
-  const cfg = decoded.right;
+  const cfg = { ...decoded.right, model: ganModelFields(decoded.right.model) };
   const info = await initBackend({ backend: cfg.backend as BackendName });
   console.error(`train-gan: backend ${info.tfBackend} (${info.reason})`);
   const reals = await loadGanImages(cfg.data, cfg.model.resolution);
   console.error(`train-gan: ${reals.shape[0]} real images ${reals.shape.slice(1).join('×')}`);
   const rng = new Rng(`${cfg.train.seed}/init`);
   const networks = {
-    generator: createDCGANGenerator(cfg.model, rng.fork('G')),
-    generatorEma: createDCGANGenerator(cfg.model, rng.fork('G')),
-    discriminator: createDCGANDiscriminator(cfg.model, rng.fork('D')),
+    generator: createGanGenerator(cfg.model, rng.fork('G')),
+    generatorEma: createGanGenerator(cfg.model, rng.fork('G')),
+    discriminator: createGanDiscriminator(cfg.model, rng.fork('D')),
   };
   const progress = progressReporter('train-gan', ['loss/G', 'loss/D', 'loss/r1'], cfg.train.logEvery);
   const sig = abortOnSigint();
@@ -175,7 +176,8 @@ const run = async (argv: readonly string[]): Promise<number> => {
       extraConfig: { out: cfg.out, backend: cfg.backend, model: cfg.model, data: cfg.data },
     });
     const weights = path.join(cfg.out, 'generator.safetensors');
-    writeSafetensors(weights, networks.generatorEma.stateDict(), { model: 'dcgan', config: JSON.stringify(cfg.model), step: String(r.step) });
+    const { tensors, model } = ganGeneratorWeights(networks.generatorEma);
+    writeSafetensors(weights, tensors, { model, config: JSON.stringify(cfg.model), step: String(r.step) });
     console.log(JSON.stringify({ out: cfg.out, step: r.step, secondsPerStep: r.secondsPerStep, skippedSteps: r.skippedSteps, checkpoint: r.lastCheckpoint, generator: weights, scalars: r.lastScalars }));
     return sig.signal.aborted ? 130 : 0;
   } finally {
@@ -198,11 +200,12 @@ const run = async (argv: readonly string[]): Promise<number> => {
  */
 export const trainGanCommand: Command = {
   name: 'train-gan',
-  summary: 'train a DCGAN (shapes or an image folder) with checkpoints, sample grids and logs',
+  summary: 'train a DCGAN or StyleGAN2 (shapes or an image folder) with checkpoints, sample grids and logs',
   usage: [
     'usage: gan-segmenter train-gan [--config file.(json|yaml)] [--resume <run folder>] [key=value …]',
     '',
-    'Config fields (all optional, defaults shown by the codec): out, backend, model.{resolution,latentDim,width,dWidth,channels,dBatchNorm},',
+    'Config fields (all optional, defaults shown by the codec): out, backend, model.{resolution,latentDim,width,dWidth,channels,dBatchNorm}',
+    '  (or model.kind=stylegan2 with model.{resolution,styleDim,nMlp,channelMultiplier,lrMlp,blurKernel,meanWSamples,channels}),',
     'data.kind=shapes|folder (data.count, data.seed | data.path), train.{steps,batchSize,loss,g.lr,d.lr,r1Gamma,r1Interval,emaKimg,augment,…}.',
     'Examples:',
     '  gan-segmenter train-gan out=runs/shapes train.steps=2000',

@@ -64,6 +64,18 @@ export class StyleGAN2Discriminator implements Module {
     });
   }
 
+  /**
+   * The GAN trainer's view (`TrainableDiscriminator`): logits [N,1]; `training` is unused.
+   *
+   * @example
+   * ```ts
+   * const logits = d.score(images, true);
+   * ```
+   */
+  score(images: tf.Tensor4D, _training = false): tf.Tensor2D {
+    return this.apply(images);
+  }
+
   /** Trainable variables, in a stable order. */
   variables(): tf.Variable[] {
     const p = this.params;

@@ -151,14 +151,43 @@ export class StyleGAN2Generator implements Generator {
   synthesize(latents: tf.Tensor2D, options: SynthesizeOptions = {}): SynthesizeResult {
     const where = 'StyleGAN2Generator.synthesize';
     assertShape(where, latents, [null, this.latentDim], 'latents');
-    const w = tf.tidy(() => (options.inputIsW ? latents.clone() : this.mapToW(latents)));
-    const wPlus = tf.tidy(() => tf.tile(w.reshape([w.shape[0], 1, this.wDim]), [1, this.nLatent, 1]) as tf.Tensor3D);
-    w.dispose();
-    try {
-      return this.synthesizeWPlus(wPlus, options);
-    } finally {
-      wPlus.dispose();
-    }
+    return tf.tidy(() => {
+      // One W for every layer: the layers share the tensor (no W+ tile and unstack).
+      let w = options.inputIsW ? latents : this.mapToW(latents);
+      const psi = options.truncation ?? 1;
+      if (psi !== 1) {
+        const m = this.meanW().reshape([1, this.wDim]);
+        w = tf.add(m, tf.mul(tf.sub(w, m), psi));
+      }
+      return this.synthesizeLayers(() => w, w.shape[0], options) as unknown as tf.TensorContainer;
+    }) as unknown as SynthesizeResult;
+  }
+
+  /**
+   * The GAN trainer's view (`TrainableGenerator`): z [N,D] → images with the
+   * stored noise buffers (deterministic; rosinality trains with fresh noise per
+   * step — see the model README). `training` is unused (no batch statistics).
+   *
+   * @example
+   * ```ts
+   * const x = g.generate(g.sampleLatent(4, new Rng(0)), true); // [4,R,R,3]
+   * ```
+   */
+  generate(z: tf.Tensor2D, _training = false): ImageBatch {
+    return this.synthesize(z).images;
+  }
+
+  /**
+   * Synthesis from one W per image [N,D] (the trainer's path-length hook;
+   * `synthesizeW(mapToW(z))` equals `generate(z)`).
+   *
+   * @example
+   * ```ts
+   * const x = g.synthesizeW(g.mapToW(z), true);
+   * ```
+   */
+  synthesizeW(w: tf.Tensor, _training = false): ImageBatch {
+    return this.synthesize(w as tf.Tensor2D, { inputIsW: true }).images;
   }
 
   /**
@@ -168,21 +197,28 @@ export class StyleGAN2Generator implements Generator {
   synthesizeWPlus(wPlus: tf.Tensor3D, options: SynthesizeWPlusOptions = {}): SynthesizeResult {
     const where = 'StyleGAN2Generator.synthesizeWPlus';
     assertShape(where, wPlus, [null, this.nLatent, this.wDim], 'wPlus');
-    const noiseMode = options.noise ?? 'stored';
-    if (noiseMode === 'random' && options.rng === undefined) {
-      throw new ConfigError(where, [{ path: 'rng', expected: "an Rng when noise is 'random'", given: 'undefined' }]);
-    }
     const psi = options.truncation ?? 1;
-    const out = tf.tidy(() => {
-      const features: Record<string, tf.Tensor4D> = {};
-      const p = this.params;
-      const n = wPlus.shape[0];
+    return tf.tidy(() => {
       let ws: tf.Tensor3D = wPlus;
       if (psi !== 1) {
         const m = this.meanW().reshape([1, 1, this.wDim]);
         ws = tf.add(m, tf.mul(tf.sub(wPlus, m), psi));
       }
       const layers = tf.unstack(ws, 1) as tf.Tensor2D[]; // nLatent × [N,D]
+      return this.synthesizeLayers((i) => layers[i] as tf.Tensor2D, wPlus.shape[0], options) as unknown as tf.TensorContainer;
+    }) as unknown as SynthesizeResult;
+  }
+
+  /** The synthesis network with layer i's latent from `L(i)`. */
+  private synthesizeLayers(L: (i: number) => tf.Tensor2D, n: number, options: SynthesizeWPlusOptions): SynthesizeResult {
+    const where = 'StyleGAN2Generator.synthesize';
+    const noiseMode = options.noise ?? 'stored';
+    if (noiseMode === 'random' && options.rng === undefined) {
+      throw new ConfigError(where, [{ path: 'rng', expected: "an Rng when noise is 'random'", given: 'undefined' }]);
+    }
+    const out = tf.tidy(() => {
+      const features: Record<string, tf.Tensor4D> = {};
+      const p = this.params;
       const noise = (i: number): tf.Tensor4D => {
         const stored = p.noises[i] as tf.Variable;
         if (noiseMode === 'stored') return stored as tf.Tensor4D;
@@ -192,7 +228,6 @@ export class StyleGAN2Generator implements Generator {
       const keep = (name: string, x: tf.Tensor4D): void => {
         if (options.returnFeatures) features[name] = x;
       };
-      const L = (i: number): tf.Tensor2D => layers[i] as tf.Tensor2D;
       let out = styledConv(p.conv1, constantInput(p.input, n), L(0), noise(0)); // [N,4,4,C]
       keep('res4', out);
       let skip = toRGB(p.toRgb1, out, L(1));
@@ -207,7 +242,10 @@ export class StyleGAN2Generator implements Generator {
     return options.returnFeatures ? out : { images: out.images };
   }
 
-  /** Trainable variables, in a stable order (stored noises excluded: see {@link noiseBuffers}). */
+  /**
+   * Every variable, in a stable order: the trainable weights, then the stored noise buffers
+   * (not trainable; checkpoints need them to reproduce the images).
+   */
   variables(): tf.Variable[] {
     const p = this.params;
     return [
@@ -217,6 +255,7 @@ export class StyleGAN2Generator implements Generator {
       ...toRGBVariables(p.toRgb1),
       ...p.convs.flatMap(styledConvVariables),
       ...p.toRgbs.flatMap(toRGBVariables),
+      ...p.noises,
     ];
   }
 
@@ -227,7 +266,7 @@ export class StyleGAN2Generator implements Generator {
 
   /** Free every tensor. */
   dispose(): void {
-    for (const v of [...this.variables(), ...this.params.noises]) v.dispose();
+    for (const v of this.variables()) v.dispose();
     this.meanWCache?.dispose();
     this.meanWCache = undefined;
   }

@@ -176,9 +176,10 @@ test('native unary ops match', { skip }, async () => {
   tf.dispose([x, pos]);
 });
 
-test('native reductions (sum, mean, max, min) over leading, middle, trailing and all axes match', { skip }, async () => {
+test('native reductions (sum, mean, max, min) over leading, middle, trailing, separated and all axes match', { skip }, async () => {
   const x = rand([4, 8, 8, 16]);
-  const axes: (number[] | undefined)[] = [[0, 1, 2], [1, 2], [3], [-1], undefined, [0, 2], [0]];
+  // [0, 2], [0, 3], [1, 3], [0, 2, 3]: separated axis groups, reduced group by group.
+  const axes: (number[] | undefined)[] = [[0, 1, 2], [1, 2], [3], [-1], undefined, [0, 2], [0], [0, 3], [1, 3], [0, 2, 3]];
   for (const ax of axes) {
     for (const keep of [false, true]) {
       await agree(`sum ${ax} ${keep}`, () => tf.sum(x, ax, keep));
@@ -189,7 +190,11 @@ test('native reductions (sum, mean, max, min) over leading, middle, trailing and
   }
   const big = rand([1, 20000, 3]);
   await agree('sum of a long middle axis (threads split it)', () => tf.sum(big, 1));
-  tf.dispose([x, big]);
+  const unit = rand([4, 1, 8, 1, 16, 9]);
+  await agree('sum over axes separated by size-1 dims', () => tf.sum(unit, [0, 3, 5]));
+  await agree('the broadcast gradient of a noise image [1,H,W,1] (sum over batch and channels)', () =>
+    tf.grad((n: tf.Tensor) => tf.sum(tf.mul(tf.add(x, n), x)))(tf.zeros([1, 8, 8, 1])));
+  tf.dispose([x, big, unit]);
 });
 
 test('native split, concat, max pool and its gradient (ties included) match', { skip }, async () => {
@@ -426,4 +431,25 @@ test('without a built addon, loading says so and names the build command (the wa
     if (prev === undefined) delete process.env['GAN_SEGMENTER_NATIVE_ADDON'];
     else process.env['GAN_SEGMENTER_NATIVE_ADDON'] = prev;
   }
+});
+
+test('native depthwise conv matches the cpu kernel: strides, paddings (same, valid, explicit), dilations, channel counts', { skip }, async () => {
+  const cases: [number[], number[], [number, number] | number, 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]], number][] = [
+    // Every output has ≥ 2048 elements, so each case runs the native kernel (smaller ones go to tfjs's).
+    [[4, 16, 18, 5], [3, 3, 5, 1], 1, 'same', 1],
+    [[2, 19, 21, 16], [4, 4, 16, 1], 1, 'valid', 1],
+    [[3, 24, 20, 8], [4, 4, 8, 1], 2, 'valid', 1],
+    [[1, 16, 16, 33], [3, 3, 33, 1], [2, 1], 'same', 1],
+    [[2, 16, 16, 7], [3, 3, 7, 1], 1, 'same', 2],
+    [[2, 20, 18, 12], [4, 4, 12, 1], 2, [[0, 0], [2, 1], [1, 2], [0, 0]], 1],
+  ];
+  for (const [xs, ws, s, p, d] of cases) {
+    const x = rand(xs) as tf.Tensor4D, w = rand(ws) as tf.Tensor4D;
+    await agree(`depthwiseConv2d ${xs} ${ws} s${s} p${JSON.stringify(p)} d${d}`, () => tf.depthwiseConv2d(x, w, s, p, 'NHWC', d));
+    tf.dispose([x, w]);
+  }
+  // The gradient path the FIR filters use (an input gradient through the forward kernel).
+  const x = rand([2, 12, 12, 16]) as tf.Tensor4D, w = rand([4, 4, 16, 1]) as tf.Tensor4D;
+  await agree('depthwiseConv2d input gradient', () => tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(v as tf.Tensor4D, w, 1, 'same'))))(x));
+  tf.dispose([x, w]);
 });
