@@ -139,8 +139,8 @@ export const equalConv2d = (p: EqualConv2d, x: tf.Tensor4D): tf.Tensor4D =>
   tf.tidy(() => {
     assertShape('equalConv2d', x, [null, null, null, p.weight.shape[2] as number]);
     const q = p.padding;
-    const xp = q > 0 ? tf.pad(x, [[0, 0], [q, q], [q, q], [0, 0]]) : x;
-    const y = tf.conv2d(xp, tf.mul(p.weight, p.scale) as tf.Tensor4D, p.stride, 'valid');
+    // The convolution's own padding (no padded copy of x, nor a slice in its gradient).
+    const y = tf.conv2d(x, tf.mul(p.weight, p.scale) as tf.Tensor4D, p.stride, q > 0 ? [[0, 0], [q, q], [q, q], [0, 0]] : 'valid');
     return p.bias ? tf.add(y, p.bias) : y;
   });
 

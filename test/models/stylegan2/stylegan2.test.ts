@@ -2,6 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/backend/init.ts';
+import { loadAddon } from '../../../src/backend/native/addon.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { ConfigError, WeightsError } from '../../../src/core/errors.ts';
 import { decodeOrThrow } from '../../../src/core/codec.ts';
@@ -168,8 +169,9 @@ test('D backward: ∂ΣD(x)/∂x and the R1 value match PyTorch (cpu backend, ba
   }
 });
 
-for (const backend of ['wasm', 'cpu'] as const) {
-  test(`D R1 second order on ${backend}: ∂R1/∂θ for 4 parameters matches PyTorch (batch 4)`, async () => {
+const nativeBuilt = loadAddon().ok;
+for (const backend of ['wasm', 'cpu', 'native'] as const) {
+  test(`D R1 second order on ${backend}: ∂R1/∂θ for 4 parameters matches PyTorch (batch 4)`, { skip: backend === 'native' && !nativeBuilt ? 'native addon not built' : false }, async () => {
     await initBackend({ backend, ignoreEnv: true });
     try {
       const targets = discriminatorWeightTargets(d);
@@ -199,19 +201,27 @@ for (const backend of ['wasm', 'cpu'] as const) {
   });
 }
 
-test('G backward on wasm: ∂Σ(G(z)·r)/∂θ for 5 parameters matches PyTorch', () => {
-  const targets = generatorWeightTargets(g);
-  const names = ['style.1.weight', 'input.input', 'convs.0.conv.weight', 'convs.3.noise.weight', 'to_rgbs.1.conv.modulation.weight'];
-  const vars = names.map((n) => targets.get(n)?.variable as tf.Variable);
-  tf.tidy(() => {
-    const z = tensor(G, 'z') as tf.Tensor2D, r = nhwc(G, 'grad.r');
-    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(g.synthesize(z).images, r)) as tf.Scalar, vars);
-    names.forEach((n, i) => {
-      const t = targets.get(n);
-      const gr = grads[(vars[i] as tf.Variable).name] as tf.Tensor;
-      const ref = tensor(G, `grad.${n}`);
-      const scale = tf.max(tf.abs(ref)).dataSync()[0] as number;
-      report(`∂/∂${n} (relative to max |ref|)`, maxAbsDiff((t?.toStored ? t.toStored(gr) : gr).reshape(ref.shape), ref) / scale);
-    });
+for (const backend of ['wasm', 'native'] as const) {
+  test(`G backward on ${backend}: G(z) and ∂Σ(G(z)·r)/∂θ for 5 parameters match PyTorch`, { skip: backend === 'native' && !nativeBuilt ? 'native addon not built' : false }, async () => {
+    await initBackend({ backend, ignoreEnv: true });
+    try {
+      const targets = generatorWeightTargets(g);
+      const names = ['style.1.weight', 'input.input', 'convs.0.conv.weight', 'convs.3.noise.weight', 'to_rgbs.1.conv.modulation.weight'];
+      const vars = names.map((n) => targets.get(n)?.variable as tf.Variable);
+      tf.tidy(() => {
+        const z = tensor(G, 'z') as tf.Tensor2D, r = nhwc(G, 'grad.r');
+        report(`G(z) (${backend})`, maxAbsDiff(g.synthesize(z).images, nhwc(G, 'images')));
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(g.synthesize(z).images, r)) as tf.Scalar, vars);
+        names.forEach((n, i) => {
+          const t = targets.get(n);
+          const gr = grads[(vars[i] as tf.Variable).name] as tf.Tensor;
+          const ref = tensor(G, `grad.${n}`);
+          const scale = tf.max(tf.abs(ref)).dataSync()[0] as number;
+          report(`∂/∂${n} (${backend}, relative to max |ref|)`, maxAbsDiff((t?.toStored ? t.toStored(gr) : gr).reshape(ref.shape), ref) / scale);
+        });
+      });
+    } finally {
+      await initBackend({ backend: 'wasm', ignoreEnv: true });
+    }
   });
-});
+}
