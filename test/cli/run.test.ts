@@ -8,6 +8,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { main } from '../../src/cli/main.ts';
 import { generateShapeSample } from '../../src/data/shapes.ts';
 import { writePng, readImage } from '../../src/io/image-file.ts';
+import { readSafetensors } from '../../src/io/safetensors-file.ts';
 
 before(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
 
@@ -27,6 +28,9 @@ test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured 
     assert.ok(iou >= 0 && iou <= 1);
     assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes(iou.toFixed(4)), 'markdown shows the same IoU');
     for (const k of ['train-gan', 'find-direction', 'generate-data', 'train-segmenter', 'evaluate']) assert.ok(k in report.timings, k);
+    // The run's masks are made at shift radius 2 (its default; the paper's 5 is the library default), and the report says so.
+    assert.equal(readSafetensors(join(out, 'direction.safetensors')).metadata['mask_radius'], '2');
+    assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes('G(z + 2d)'));
     // segment: a folder of 2 images of different sizes.
     const imgs = join(dir, 'imgs');
     mkdirSync(imgs);
