@@ -28,7 +28,13 @@ import {
  *   channelMultiplier: 1, lrMlp: 0.01, blurKernel: [1, 3, 3, 1], meanWSamples: 4096, channels: [128, 128, 64, 32] });
  * ```
  */
-export const StyleGAN2ModelConfig = t.intersection([t.type({ kind: t.literal('stylegan2') }), StyleGAN2Config], 'StyleGAN2ModelConfig');
+export const StyleGAN2ModelConfig = t.intersection([
+  t.type({
+    /** Selects StyleGAN2 (a config without `kind` is a DCGAN). */
+    kind: t.literal('stylegan2'),
+  }),
+  StyleGAN2Config,
+], 'StyleGAN2ModelConfig');
 /** A StyleGAN2 to train. */
 export type StyleGAN2ModelConfig = t.TypeOf<typeof StyleGAN2ModelConfig>;
 
@@ -91,6 +97,14 @@ export const createGanGenerator = (m: unknown, rng: Rng, id?: string): DCGANGene
 export const createGanDiscriminator = (m: unknown, rng: Rng): DCGANDiscriminator | StyleGAN2Discriminator =>
   isStyleGAN2Model(m) ? createStyleGAN2Discriminator(decodeOrThrow(StyleGAN2ModelConfig, m), rng) : createDCGANDiscriminator(m, rng);
 
+/** What {@link ganGeneratorWeights} returns. */
+export interface GanGeneratorWeights {
+  /** The tensors under the file's key names. */
+  readonly tensors: StateDict;
+  /** The file's `model` metadata. */
+  readonly model: 'dcgan' | 'stylegan2';
+}
+
 /**
  * A generator's weights as the library's safetensors file stores them (StyleGAN2 under
  * rosinality's names) and the file's `model` metadata.
@@ -100,7 +114,7 @@ export const createGanDiscriminator = (m: unknown, rng: Rng): DCGANDiscriminator
  * const { tensors, model } = ganGeneratorWeights(g); // model 'dcgan' | 'stylegan2'
  * ```
  */
-export const ganGeneratorWeights = (g: DCGANGenerator | StyleGAN2Generator): { tensors: StateDict; model: 'dcgan' | 'stylegan2' } =>
+export const ganGeneratorWeights = (g: DCGANGenerator | StyleGAN2Generator): GanGeneratorWeights =>
   g instanceof StyleGAN2Generator ? { tensors: generatorStateDict(g), model: 'stylegan2' } : { tensors: g.stateDict(), model: 'dcgan' };
 
 /**
