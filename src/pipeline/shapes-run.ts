@@ -24,7 +24,8 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { Rng } from '../core/rng.ts';
 import { decode, PositiveInt } from '../core/codec.ts';
 import { DataError, type ConfigError } from '../core/errors.ts';
-import { createDCGANDiscriminator, createDCGANGenerator, dcganSmall32, type DCGANGenerator } from '../models/dcgan/index.ts';
+import { createDCGANDiscriminator, createDCGANGenerator, dcganSmall32 } from '../models/dcgan/index.ts';
+import type { Generator } from '../models/generator.ts';
 import { createUNet } from '../models/unet/index.ts';
 import { trainGan, dcganTrainDefaults, epochBatches, type GanTrainConfig } from '../train/gan.ts';
 import { SegmenterAugmentation, seed000SegmenterDefaults, type SegmenterTrainConfig } from '../train/segmenter.ts';
@@ -75,9 +76,9 @@ export const ShapesRunConfig = t.type({
   dataset: t.union([t.literal('shapes'), FolderDataset]),
   /** Image side (the GAN's and the UNet's). */
   resolution: PositiveInt,
-  /** Generator: `weights` = a DCGAN safetensors file to load ('' = train one here). */
+  /** Generator: `weights` = a generator file `train-gan` wrote, DCGAN or StyleGAN2 ('' = train a DCGAN here). */
   gan: t.type({
-    /** DCGAN weights to load; '' trains a DCGAN on unlabeled shapes images in the run. */
+    /** Generator weights to load (DCGAN or StyleGAN2 safetensors); '' trains a DCGAN on unlabeled shapes images in the run. */
     weights: t.string,
     /** Unlabeled training images. */
     trainImages: PositiveInt,
@@ -190,10 +191,10 @@ export const loadShapes = async (rng: Rng, n: number, size: number): Promise<Lab
 
 const dcganConfig = (c: ShapesRunConfig): typeof dcganSmall32 => ({ ...dcganSmall32, resolution: c.resolution as number as typeof dcganSmall32.resolution, width: c.gan.width, dWidth: c.gan.width });
 
-const loadOrTrainGenerator = async (c: ShapesRunConfig, rng: Rng, emit: (e: PipelineEvent) => void): Promise<{ g: DCGANGenerator; record: Json; seconds: number }> => {
+const loadOrTrainGenerator = async (c: ShapesRunConfig, rng: Rng, emit: (e: PipelineEvent) => void): Promise<{ g: Generator; record: Json; seconds: number }> => {
   const t0 = performance.now();
   if (c.gan.weights !== '') {
-    const g = loadGeneratorFile(c.gan.weights) as DCGANGenerator;
+    const g = loadGeneratorFile(c.gan.weights); // DCGAN or StyleGAN2 (use direction.space=w for the latter's W)
     return { g, record: { source: c.gan.weights, id: g.id }, seconds: (performance.now() - t0) / 1000 };
   }
   emit({ type: 'stage-start', stage: 'train-gan' });

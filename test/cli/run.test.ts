@@ -8,7 +8,8 @@ import { Rng } from '../../src/core/rng.ts';
 import { main } from '../../src/cli/main.ts';
 import { generateShapeSample } from '../../src/data/shapes.ts';
 import { writePng, readImage } from '../../src/io/image-file.ts';
-import { readSafetensors } from '../../src/io/safetensors-file.ts';
+import { readSafetensors, writeSafetensors } from '../../src/io/safetensors-file.ts';
+import { createGanGenerator, ganGeneratorWeights } from '../../src/models/gan-model.ts';
 
 before(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
 
@@ -43,6 +44,33 @@ test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured 
     assert.equal(b.width, 24);
     assert.ok(Array.from(b.data).every((v) => v === 0 || v === 1));
     assert.equal(await main(['segment', imgs, '--out', masks]), 1, 'missing --model');
+  } finally {
+    if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CLI run with a StyleGAN2 generator file and direction.space=w: the direction lives in W and the report is written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-run-sg2-'));
+  const prev = process.env.GAN_SEGMENTER_BACKEND;
+  process.env.GAN_SEGMENTER_BACKEND = 'cpu';
+  try {
+    const model = { kind: 'stylegan2', resolution: 32, styleDim: 16, nMlp: 1, channelMultiplier: 1, lrMlp: 0.01, blurKernel: [1, 3, 3, 1], meanWSamples: 64, channels: [8, 8, 8, 4] };
+    const g = createGanGenerator(model, new Rng(3));
+    const { tensors, model: kind } = ganGeneratorWeights(g);
+    const file = join(dir, 'g.safetensors');
+    writeSafetensors(file, tensors, { model: kind, config: JSON.stringify(model) });
+    g.dispose();
+    const out = join(dir, 'out');
+    const code = await main(['run', `out=${out}`, `gan.weights=${file}`, 'direction.space=w',
+      'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
+      'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
+    assert.equal(code, 0);
+    const meta = readSafetensors(join(out, 'direction.safetensors')).metadata;
+    assert.equal(meta['space'], 'w');
+    assert.ok(meta['generator_id']?.startsWith('stylegan2:'));
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { metrics: { iou: number } }[] };
+    assert.ok(report.rows[0]!.metrics.iou >= 0 && report.rows[0]!.metrics.iou <= 1);
   } finally {
     if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
     rmSync(dir, { recursive: true, force: true });
