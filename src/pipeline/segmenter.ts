@@ -10,6 +10,7 @@ import type { TrainEvent } from '../train/events.ts';
 import { evaluate } from '../metrics/evaluate.ts';
 import type { ProtocolName } from '../metrics/protocols.ts';
 import { assertShape, type ImageBatch, type MaskBatch } from '../core/tensor.ts';
+import { ShapeError } from '../core/errors.ts';
 import type { EvaluationArtifact, Json, PipelineContext, SegmenterArtifact, Stage, SyntheticDataArtifact } from './types.ts';
 
 /**
@@ -95,6 +96,26 @@ export const trainSegmenterStage = (opts: SegmenterStageOptions, ctx: PipelineCo
       record,
     };
   });
+
+/**
+ * Several segmenters as one: the mean of their foreground probabilities (the reference
+ * code's `UNet/ensemble.py` averages its UNets the same way). Members keep their own resolution.
+ *
+ * @example
+ * ```ts
+ * const seg = ensembleSegmenters([a, b]); // seg.predict(x) = (a.predict(x) + b.predict(x)) / 2
+ * ```
+ */
+export const ensembleSegmenters = (members: readonly SegmenterArtifact[]): SegmenterArtifact => {
+  if (members.length === 0) throw new ShapeError('ensembleSegmenters', 'needs at least one segmenter, got 0');
+  if (members.length === 1) return members[0] as SegmenterArtifact;
+  return {
+    kind: 'segmenter',
+    resolution: (members[0] as SegmenterArtifact).resolution,
+    predict: (images: ImageBatch) => tf.tidy(() => tf.div(tf.addN(members.map((m) => m.predict(images))), members.length) as MaskBatch),
+    record: { ensemble: members.map((m) => m.record) },
+  };
+};
 
 /** A labelled set to evaluate on. */
 export interface LabelledSet {

@@ -23,7 +23,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { Rng } from '../core/rng.ts';
 import { decode, PositiveInt } from '../core/codec.ts';
-import { DataError, type ConfigError } from '../core/errors.ts';
+import { DataError, type ConfigError, type GanSegmenterError } from '../core/errors.ts';
 import { createDCGANDiscriminator, createDCGANGenerator, dcganSmall32 } from '../models/dcgan/index.ts';
 import type { Generator } from '../models/generator.ts';
 import { createUNet } from '../models/unet/index.ts';
@@ -38,9 +38,9 @@ import { decodeLatentDirectionConfig } from '../methods/latent-direction/config.
 import { saveDirection } from '../methods/latent-direction/direction-file.ts';
 import { directionMaskSource, findDirection, type DirectionArtifact } from './methods/latent-direction.ts';
 import { generateData, useGenerator } from './stages.ts';
-import { evaluateStage, protocolMetrics, trainSegmenterStage, type LabelledSet } from './segmenter.ts';
+import { ensembleSegmenters, evaluateStage, protocolMetrics, trainSegmenterStage, type LabelledSet } from './segmenter.ts';
 import { writeReport, type ReportPaths, type ReportRow } from './report.ts';
-import type { Json, PipelineContext, PipelineEvent } from './types.ts';
+import type { Json, PipelineContext, PipelineEvent, SegmenterArtifact, SyntheticDataArtifact } from './types.ts';
 
 // ---------------------------------------------------------------------------
 // Config
@@ -102,6 +102,11 @@ export const ShapesRunConfig = t.type({
     /** Adam learning rate (paper 1e-3). */ lr: t.number,
     /** Seeded augmentation of the synthetic pairs (`flip`, `crop`, `color`). */ augment: t.array(SegmenterAugmentation),
   }),
+  /**
+   * Members of the ensemble: each runs its own direction, synthetic pairs and UNet (member 0 from
+   * the run's seed, member m from its fork `member-m`); the evaluation averages their probabilities.
+   */
+  ensemble: PositiveInt,
   /** Held-out evaluation. */
   eval: RunEvalConfig,
   /** Continue a killed run from its checkpoints in `out` (false: start over, clearing `out/gan` and `out/unet`). */
@@ -123,6 +128,7 @@ const SHAPES_RUN_DEFAULTS = {
   direction: { batchSize: 32, iterations: 300, maskRadius: 2 },
   data: { count: 6000 },
   unet: { width: 16, depth: 3, steps: 2400, batchSize: 16, lr: 1e-3, augment: ['flip', 'crop', 'color'] },
+  ensemble: 1,
   eval: { count: 200 },
   resume: false,
 };
@@ -253,12 +259,18 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
   const dirCfg = decodeLatentDirectionConfig(c.direction, 'direction');
   if (E.isLeft(dirCfg)) throw dirCfg.left;
   mkdirSync(c.out, { recursive: true });
-  if (!c.resume) for (const sub of ['gan', 'unet']) rmSync(join(c.out, sub), { recursive: true, force: true });
+  const unetDir = (m: number): string => join(c.out, m === 0 ? 'unet' : `unet-${m}`);
+  if (!c.resume) for (const sub of ['gan', ...Array.from({ length: c.ensemble }, (_, m) => unetDir(m))]) rmSync(sub.startsWith(c.out) ? sub : join(c.out, sub), { recursive: true, force: true });
   const rng = new Rng(c.seed);
   const timings: Record<string, number> = {};
   const records: Record<string, Json> = {};
   const emit = (e: PipelineEvent): void => {
-    if (e.type === 'stage-end') { timings[e.stage] = e.seconds; records[e.stage] = e.record; }
+    // Ensemble members repeat the stages: their times add up, their records are listed.
+    if (e.type === 'stage-end') {
+      timings[e.stage] = (timings[e.stage] ?? 0) + e.seconds;
+      const prev = records[e.stage];
+      records[e.stage] = prev === undefined ? e.record : [...(c.ensemble > 1 && Array.isArray(prev) ? prev : [prev]), e.record];
+    }
     hooks.onEvent?.(e);
   };
   const ctx: PipelineContext = { rng, onEvent: emit, outDir: c.out };
@@ -278,26 +290,50 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
   };
   let direction: DirectionArtifact | undefined;
   const notes: string[] = [];
+  // One member: direction → synthetic pairs → UNet. Member 0 draws from the run's own streams (a run
+  // with ensemble 1 is exactly the single-model run); member m from the fork `member-m`.
+  const member = (m: number): TE.TaskEither<GanSegmenterError, { seg: SegmenterArtifact; data: SyntheticDataArtifact; dir: DirectionArtifact }> => {
+    const mrng = m === 0 ? rng : rng.fork(`member-${m}`);
+    const mctx: PipelineContext = m === 0 ? ctx : { ...ctx, rng: mrng };
+    const tag = m === 0 ? '' : ` (ensemble member ${m})`;
+    return pipe(
+      TE.right(useGenerator(g, String((genRecord as { source?: string }).source ?? ''))),
+      TE.chain(findDirection(dirCfg.right, mctx)),
+      TE.chain((d) => {
+        saveDirection(join(c.out, m === 0 ? 'direction.safetensors' : `direction-${m}.safetensors`), d.direction);
+        const gen = generateData({ mode: 'memory', count: c.data.count, previewCount: 16 }, mctx);
+        // When the paper's filters keep nothing (the direction does not separate fg/bg on this generator),
+        // keep the run going with the size and histogram filters off, and say so in the report.
+        return pipe(gen(d), TE.orElse((e) => {
+          if (!(e instanceof DataError)) return TE.left(e);
+          notes.push(`The paper's mask filters kept no image${tag} (${e.message.split(': ').slice(1).join(': ')}); the synthetic set was made with the size and histogram filters OFF (connected components kept).`);
+          return gen(directionMaskSource(g, d.direction, { ...d.config, filters: { ...d.config.filters, sizeRange: null, histogramBins: 0 as typeof d.config.filters.histogramBins } }));
+        }), TE.map((data) => ({ d, data })));
+      }),
+      TE.chain(({ d, data }) => pipe(
+        trainSegmenterStage({
+          config: m === 0 ? segCfg : { ...segCfg, seed: `${String(c.seed)}/member-${m}` },
+          model: () => createUNet(unetCfg, mrng.fork('unet-init')), resolution: c.resolution, out: unetDir(m), resume: c.resume, modelRecord: { ...unetCfg, resolution: c.resolution },
+        }, mctx)(data),
+        TE.map((seg) => ({ seg, data, dir: d })),
+      )),
+    );
+  };
+  const members: { seg: SegmenterArtifact; data: SyntheticDataArtifact; dir: DirectionArtifact }[] = [];
   const result = await pipe(
-    TE.right(useGenerator(g, String((genRecord as { source?: string }).source ?? ''))),
-    TE.chain(findDirection(dirCfg.right, ctx)),
-    TE.chain((d) => {
-      direction = d;
-      saveDirection(join(c.out, 'direction.safetensors'), d.direction);
-      const gen = generateData({ mode: 'memory', count: c.data.count, previewCount: 16 }, ctx);
-      // When the paper's filters keep nothing (the direction does not separate fg/bg on this generator),
-      // keep the run going with the size and histogram filters off, and say so in the report.
-      return pipe(gen(d), TE.orElse((e) => {
-        if (!(e instanceof DataError)) return TE.left(e);
-        notes.push(`The paper's mask filters kept no image (${e.message.split(': ').slice(1).join(': ')}); the synthetic set was made with the size and histogram filters OFF (connected components kept).`);
-        return gen(directionMaskSource(g, d.direction, { ...d.config, filters: { ...d.config.filters, sizeRange: null, histogramBins: 0 as typeof d.config.filters.histogramBins } }));
-      }));
+    Array.from({ length: c.ensemble }, (_, m) => m).reduce<TE.TaskEither<GanSegmenterError, void>>(
+      (acc, m) => pipe(acc, TE.chain(() => member(m)), TE.map((r) => {
+        // Keep member 0's pairs and direction for the pictures; later members' pairs are freed once trained.
+        if (m > 0) { r.data.dispose(); r.dir.dispose(); }
+        members.push(r);
+      })),
+      TE.right(undefined),
+    ),
+    TE.chain(() => {
+      direction = members[0]?.dir;
+      return evaluateStage(heldOut, protocolMetrics('melas-kyriazi'), ctx)(ensembleSegmenters(members.map((r) => r.seg)));
     }),
-    TE.chain((data) => pipe(
-      trainSegmenterStage({ config: segCfg, model: () => createUNet(unetCfg, rng.fork('unet-init')), resolution: c.resolution, out: join(c.out, 'unet'), resume: c.resume, modelRecord: { ...unetCfg, resolution: c.resolution } }, ctx)(data),
-      TE.map((seg) => ({ seg, data })),
-    )),
-    TE.chain(({ seg, data }) => pipe(evaluateStage(heldOut, protocolMetrics('melas-kyriazi'), ctx)(seg), TE.map((ev) => ({ ev, data })))),
+    TE.map((ev) => ({ ev, data: (members[0] as { data: SyntheticDataArtifact }).data })),
   )();
   if (E.isLeft(result)) throw result.left;
   const { ev, data } = result.right;
@@ -325,7 +361,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
   otsu.dispose();
 
   const rows: ReportRow[] = [
-    { name: `UNet trained on latent-direction masks (${c.dataset === 'shapes' ? 'held-out shapes' : c.dataset.images}, n=${nEval})`, metrics: ev.metrics },
+    { name: `${c.ensemble > 1 ? `mean of ${c.ensemble} UNets` : 'UNet'} trained on latent-direction masks (${c.dataset === 'shapes' ? 'held-out shapes' : c.dataset.images}, n=${nEval})`, metrics: ev.metrics },
     { name: 'baseline: centre ellipse', metrics: centreMetrics },
     { name: 'baseline: Otsu threshold of the grey image', metrics: otsuMetrics },
   ];
@@ -333,6 +369,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
     title: `gan-segmenter — latent-direction method on ${c.dataset === 'shapes' ? '`shapes`' : c.dataset.images}`,
     description: [
       `Generator: ${JSON.stringify(genRecord)}.`,
+      ...(c.ensemble > 1 ? [`Ensemble of ${c.ensemble} members, each with its own direction, synthetic pairs and UNet (seeds forked from the run's); the evaluation averages their foreground probabilities. Pictures show member 0.`] : []),
       `Direction: variant ${dirCfg.right.variant}, ${dirCfg.right.iterations} iterations, batch ${dirCfg.right.batchSize}, losses ${JSON.stringify(dirCfg.right.losses)}, masks at shift radius ${dirCfg.right.maskRadius}. Synthetic pairs: ${c.data.count}.`,
       ...notes,
       `UNet width ${c.unet.width}, depth ${c.unet.depth}, ${c.unet.steps} steps of batch ${c.unet.batchSize}, Adam ${c.unet.lr}, augmentation ${c.unet.augment.join('+') || 'none'}. Metrics: \`melas-kyriazi\` protocol (per-image IoU at 0.5, accuracy, max F-beta) on ${c.dataset === 'shapes' ? `${nEval} held-out \`shapes\` images never seen in training` : `the ${nEval} photos of ${c.dataset.images} at ${c.resolution}² (the GAN trained on these photos without their masks)`}. Seed ${String(c.seed)}, backend ${tf.getBackend()}.`,

@@ -50,6 +50,29 @@ test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured 
   }
 });
 
+test('CLI run with ensemble=2: two members (directions, UNets), one averaged evaluation, the stage records of both members', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-run-ens-'));
+  const prev = process.env.GAN_SEGMENTER_BACKEND;
+  process.env.GAN_SEGMENTER_BACKEND = 'cpu';
+  try {
+    const out = join(dir, 'out');
+    const code = await main(['run', `out=${out}`, 'resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4', 'ensemble=2',
+      'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
+      'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
+    assert.equal(code, 0);
+    for (const f of ['direction.safetensors', 'direction-1.safetensors', 'unet', 'unet-1']) assert.ok(readdirSync(out).includes(f), f);
+    const d0 = readSafetensors(join(out, 'direction.safetensors')).tensors, d1 = readSafetensors(join(out, 'direction-1.safetensors')).tensors;
+    assert.notDeepEqual([...d0.values()][0]!.data, [...d1.values()][0]!.data, 'members find their own directions');
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string }[]; records: Record<string, unknown> };
+    assert.ok(report.rows[0]!.name.startsWith('mean of 2 UNets'));
+    assert.equal((report.records['train-segmenter'] as unknown[]).length, 2);
+    assert.equal((report.records['find-direction'] as unknown[]).length, 2);
+  } finally {
+    if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('CLI run with a StyleGAN2 generator file and direction.space=w: the direction lives in W and the report is written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-run-sg2-'));
   const prev = process.env.GAN_SEGMENTER_BACKEND;

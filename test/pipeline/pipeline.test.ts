@@ -6,11 +6,12 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { initBackend } from '../../src/backend/init.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { ConfigError } from '../../src/core/errors.ts';
+import { ConfigError, ShapeError } from '../../src/core/errors.ts';
 import { PAPER_CONFIG } from '../../src/methods/latent-direction/config.ts';
 import { findDirection, latentDirectionMethod } from '../../src/pipeline/methods/latent-direction.ts';
 import { generateData, prepareMethod, useGenerator } from '../../src/pipeline/stages.ts';
 import { MethodRegistry } from '../../src/pipeline/registry.ts';
+import { ensembleSegmenters } from '../../src/pipeline/segmenter.ts';
 import type { PipelineEvent, Stage, SyntheticDataArtifact, SegmenterArtifact } from '../../src/pipeline/types.ts';
 import { TinyLinearGenerator } from '../methods/latent-direction/tiny-generator.ts';
 
@@ -79,4 +80,23 @@ test('type level: a stage that does not fit the previous one fails to type-check
   assert.equal(typeof skipsData, 'function');
   assert.equal(typeof wrongStart, 'function');
   g.dispose();
+});
+
+test('ensembleSegmenters averages the members\' probabilities; one member is itself; none is a ShapeError', () => {
+  const constant = (v: number): SegmenterArtifact => ({
+    kind: 'segmenter', resolution: 4, record: { v },
+    predict: (images) => tf.fill([images.shape[0], 4, 4, 1], v) as tf.Tensor4D,
+  });
+  const a = constant(0.2), b = constant(0.6), c = constant(1);
+  const x = tf.zeros([2, 4, 4, 3]) as tf.Tensor4D;
+  const p = ensembleSegmenters([a, b, c]).predict(x);
+  assert.deepEqual(p.shape, [2, 4, 4, 1]);
+  for (const v of p.dataSync()) assert.ok(Math.abs(v - 0.6) < 1e-6, `mean of 0.2, 0.6, 1 is 0.6, got ${v}`);
+  assert.deepEqual(ensembleSegmenters([a, b]).record, { ensemble: [{ v: 0.2 }, { v: 0.6 }] });
+  assert.equal(ensembleSegmenters([a]), a);
+  assert.throws(() => ensembleSegmenters([]), ShapeError);
+  const before = tf.memory().numTensors;
+  ensembleSegmenters([a, b]).predict(x).dispose();
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  tf.dispose([x, p]);
 });
