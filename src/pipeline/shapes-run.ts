@@ -260,7 +260,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
   if (E.isLeft(dirCfg)) throw dirCfg.left;
   mkdirSync(c.out, { recursive: true });
   const unetDir = (m: number): string => join(c.out, m === 0 ? 'unet' : `unet-${m}`);
-  if (!c.resume) for (const sub of ['gan', ...Array.from({ length: c.ensemble }, (_, m) => unetDir(m))]) rmSync(sub.startsWith(c.out) ? sub : join(c.out, sub), { recursive: true, force: true });
+  if (!c.resume) for (const dir of [join(c.out, 'gan'), ...Array.from({ length: c.ensemble }, (_, m) => unetDir(m))]) rmSync(dir, { recursive: true, force: true });
   const rng = new Rng(c.seed);
   const timings: Record<string, number> = {};
   const records: Record<string, Json> = {};

@@ -13,89 +13,78 @@ import { createGanGenerator, ganGeneratorWeights } from '../../src/models/gan-mo
 
 before(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
 
-test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured metrics; segment writes one mask per image', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-run-'));
+/** Run `f` in a fresh temporary folder with the CLI's backend forced to cpu; both undone afterwards. */
+const inCpuTmp = async (prefix: string, f: (dir: string) => Promise<void>): Promise<void> => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const prev = process.env.GAN_SEGMENTER_BACKEND;
   process.env.GAN_SEGMENTER_BACKEND = 'cpu';
   try {
-    const out = join(dir, 'out');
-    const code = await main(['run', `out=${out}`, 'resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4',
-      'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
-      'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
-    assert.equal(code, 0);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string; metrics: { iou: number } }[]; timings: Record<string, number> };
-    assert.equal(report.rows.length, 3); // UNet, centre ellipse, Otsu
-    const iou = report.rows[0]?.metrics.iou as number;
-    assert.ok(iou >= 0 && iou <= 1);
-    assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes(iou.toFixed(4)), 'markdown shows the same IoU');
-    for (const k of ['train-gan', 'find-direction', 'generate-data', 'train-segmenter', 'evaluate']) assert.ok(k in report.timings, k);
-    // The run's masks are made at shift radius 2 (its default; the paper's 5 is the library default), and the report says so.
-    assert.equal(readSafetensors(join(out, 'direction.safetensors')).metadata['mask_radius'], '2');
-    assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes('G(z + 2d)'));
-    // segment: a folder of 2 images of different sizes.
-    const imgs = join(dir, 'imgs');
-    mkdirSync(imgs);
-    writePng(join(imgs, 'a.png'), generateShapeSample(new Rng(1), { size: 20 }).image);
-    writePng(join(imgs, 'b.png'), generateShapeSample(new Rng(2), { size: 24 }).image);
-    const masks = join(dir, 'masks');
-    assert.equal(await main(['segment', imgs, '--model', join(out, 'unet'), '--out', masks]), 0);
-    assert.deepEqual(readdirSync(masks).sort(), ['a.png', 'b.png']);
-    const b = readImage(join(masks, 'b.png'));
-    assert.equal(b.width, 24);
-    assert.ok(Array.from(b.data).every((v) => v === 0 || v === 1));
-    assert.equal(await main(['segment', imgs, '--out', masks]), 1, 'missing --model');
+    await f(dir);
   } finally {
     if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
     rmSync(dir, { recursive: true, force: true });
   }
-});
+};
 
-test('CLI run with ensemble=2: two members (directions, UNets), one averaged evaluation, the stage records of both members', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-run-ens-'));
-  const prev = process.env.GAN_SEGMENTER_BACKEND;
-  process.env.GAN_SEGMENTER_BACKEND = 'cpu';
-  try {
-    const out = join(dir, 'out');
-    const code = await main(['run', `out=${out}`, 'resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4', 'ensemble=2',
-      'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
-      'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
-    assert.equal(code, 0);
-    for (const f of ['direction.safetensors', 'direction-1.safetensors', 'unet', 'unet-1']) assert.ok(readdirSync(out).includes(f), f);
-    const d0 = readSafetensors(join(out, 'direction.safetensors')).tensors, d1 = readSafetensors(join(out, 'direction-1.safetensors')).tensors;
-    assert.notDeepEqual([...d0.values()][0]!.data, [...d1.values()][0]!.data, 'members find their own directions');
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string }[]; records: Record<string, unknown> };
-    assert.ok(report.rows[0]!.name.startsWith('mean of 2 UNets'));
-    assert.equal((report.records['train-segmenter'] as unknown[]).length, 2);
-    assert.equal((report.records['find-direction'] as unknown[]).length, 2);
-  } finally {
-    if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured metrics; segment writes one mask per image', () => inCpuTmp('cli-run-', async (dir) => {
+  const out = join(dir, 'out');
+  const code = await main(['run', `out=${out}`, 'resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4',
+    'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
+    'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
+  assert.equal(code, 0);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string; metrics: { iou: number } }[]; timings: Record<string, number> };
+  assert.equal(report.rows.length, 3); // UNet, centre ellipse, Otsu
+  const iou = report.rows[0]?.metrics.iou as number;
+  assert.ok(iou >= 0 && iou <= 1);
+  assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes(iou.toFixed(4)), 'markdown shows the same IoU');
+  for (const k of ['train-gan', 'find-direction', 'generate-data', 'train-segmenter', 'evaluate']) assert.ok(k in report.timings, k);
+  // The run's masks are made at shift radius 2 (its default; the paper's 5 is the library default), and the report says so.
+  assert.equal(readSafetensors(join(out, 'direction.safetensors')).metadata['mask_radius'], '2');
+  assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes('G(z + 2d)'));
+  // segment: a folder of 2 images of different sizes.
+  const imgs = join(dir, 'imgs');
+  mkdirSync(imgs);
+  writePng(join(imgs, 'a.png'), generateShapeSample(new Rng(1), { size: 20 }).image);
+  writePng(join(imgs, 'b.png'), generateShapeSample(new Rng(2), { size: 24 }).image);
+  const masks = join(dir, 'masks');
+  assert.equal(await main(['segment', imgs, '--model', join(out, 'unet'), '--out', masks]), 0);
+  assert.deepEqual(readdirSync(masks).sort(), ['a.png', 'b.png']);
+  const b = readImage(join(masks, 'b.png'));
+  assert.equal(b.width, 24);
+  assert.ok(Array.from(b.data).every((v) => v === 0 || v === 1));
+  assert.equal(await main(['segment', imgs, '--out', masks]), 1, 'missing --model');
+}));
 
-test('CLI run with a StyleGAN2 generator file and direction.space=w: the direction lives in W and the report is written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-run-sg2-'));
-  const prev = process.env.GAN_SEGMENTER_BACKEND;
-  process.env.GAN_SEGMENTER_BACKEND = 'cpu';
-  try {
-    const model = { kind: 'stylegan2', resolution: 32, styleDim: 16, nMlp: 1, channelMultiplier: 1, lrMlp: 0.01, blurKernel: [1, 3, 3, 1], meanWSamples: 64, channels: [8, 8, 8, 4] };
-    const g = createGanGenerator(model, new Rng(3));
-    const { tensors, model: kind } = ganGeneratorWeights(g);
-    const file = join(dir, 'g.safetensors');
-    writeSafetensors(file, tensors, { model: kind, config: JSON.stringify(model) });
-    g.dispose();
-    const out = join(dir, 'out');
-    const code = await main(['run', `out=${out}`, `gan.weights=${file}`, 'direction.space=w',
-      'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
-      'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
-    assert.equal(code, 0);
-    const meta = readSafetensors(join(out, 'direction.safetensors')).metadata;
-    assert.equal(meta['space'], 'w');
-    assert.ok(meta['generator_id']?.startsWith('stylegan2:'));
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { metrics: { iou: number } }[] };
-    assert.ok(report.rows[0]!.metrics.iou >= 0 && report.rows[0]!.metrics.iou <= 1);
-  } finally {
-    if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test('CLI run with ensemble=2: two members (directions, UNets), one averaged evaluation, the stage records of both members', () => inCpuTmp('cli-run-ens-', async (dir) => {
+  const out = join(dir, 'out');
+  const code = await main(['run', `out=${out}`, 'resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4', 'ensemble=2',
+    'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
+    'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
+  assert.equal(code, 0);
+  for (const f of ['direction.safetensors', 'direction-1.safetensors', 'unet', 'unet-1']) assert.ok(readdirSync(out).includes(f), f);
+  const d0 = readSafetensors(join(out, 'direction.safetensors')).tensors, d1 = readSafetensors(join(out, 'direction-1.safetensors')).tensors;
+  assert.notDeepEqual([...d0.values()][0]!.data, [...d1.values()][0]!.data, 'members find their own directions');
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string }[]; records: Record<string, unknown> };
+  assert.ok(report.rows[0]!.name.startsWith('mean of 2 UNets'));
+  assert.equal((report.records['train-segmenter'] as unknown[]).length, 2);
+  assert.equal((report.records['find-direction'] as unknown[]).length, 2);
+}));
+
+test('CLI run with a StyleGAN2 generator file and direction.space=w: the direction lives in W and the report is written', () => inCpuTmp('cli-run-sg2-', async (dir) => {
+  const model = { kind: 'stylegan2', resolution: 32, styleDim: 16, nMlp: 1, channelMultiplier: 1, lrMlp: 0.01, blurKernel: [1, 3, 3, 1], meanWSamples: 64, channels: [8, 8, 8, 4] };
+  const g = createGanGenerator(model, new Rng(3));
+  const { tensors, model: kind } = ganGeneratorWeights(g);
+  const file = join(dir, 'g.safetensors');
+  writeSafetensors(file, tensors, { model: kind, config: JSON.stringify(model) });
+  g.dispose();
+  const out = join(dir, 'out');
+  const code = await main(['run', `out=${out}`, `gan.weights=${file}`, 'direction.space=w',
+    'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
+    'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
+  assert.equal(code, 0);
+  const meta = readSafetensors(join(out, 'direction.safetensors')).metadata;
+  assert.equal(meta['space'], 'w');
+  assert.ok(meta['generator_id']?.startsWith('stylegan2:'));
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { metrics: { iou: number } }[] };
+  assert.ok(report.rows[0]!.metrics.iou >= 0 && report.rows[0]!.metrics.iou <= 1);
+}));
