@@ -16,7 +16,7 @@ import { WeightsError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { Generator } from '../models/generator.ts';
 import { dcganSmall32 } from '../models/dcgan/index.ts';
-import { createGanGenerator, loadGanGeneratorWeights } from '../models/gan-model.ts';
+import { createGanGenerator, isStyleGAN2Model, loadGanGeneratorWeights } from '../models/gan-model.ts';
 
 /** FNV-1a 32-bit hash of bytes, as 8 hex digits. */
 export const fnv1a = (bytes: Uint8Array): string => {
@@ -74,7 +74,7 @@ export const loadGeneratorCheckpoint = (dir: string, prefix = 'Gema'): Generator
   const ck = loadCheckpoint(dir);
   const model = (ck.meta as { config?: { model?: unknown } } | undefined)?.config?.model;
   if (model === undefined) throw new WeightsError(`loadGeneratorCheckpoint(${dir})`, 'checkpoint has no config.model (not written by train-gan?)');
-  const kind = (model as { kind?: unknown }).kind === 'stylegan2' ? 'stylegan2' : 'dcgan';
+  const kind = isStyleGAN2Model(model) ? 'stylegan2' : 'dcgan';
   const g = createGanGenerator(model, new Rng('load'), `${kind}:${basename(dir)}:step${ck.step}:${prefix}`);
   try {
     restoreVariables(ck, namedVariables(prefix, g.variables()));
