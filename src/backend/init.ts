@@ -91,6 +91,9 @@ const activate = async (name: string): Promise<void> => {
   const ok = await tf.setBackend(name);
   if (!ok) throw new BackendError('initBackend', `tfjs could not initialise the '${name}' backend`);
   await tf.ready();
+  // tfjs's cpu backend prints a banner on its first tensor advising tfjs-node; here the cpu backend is
+  // the one we chose (often carrying the native kernels), so the advice is wrong: mark it as shown.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 };
 
 const INSTALL_HINT =

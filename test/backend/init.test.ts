@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/init.ts';
 import { BackendError } from '../../src/core/errors.ts';
+import { spawnSync } from 'node:child_process';
 
 test('initBackend cpu and wasm activate and say why', async () => {
   const cpu = await initBackend({ backend: 'cpu', ignoreEnv: true });
@@ -42,4 +43,14 @@ test('GAN_SEGMENTER_BACKEND overrides the request; a bad value is a BackendError
   } finally {
     delete process.env['GAN_SEGMENTER_BACKEND'];
   }
+});
+
+test("initBackend cpu: no 'install tfjs-node' banner on the first tensor (the cpu backend is our choice there), other warnings untouched", () => {
+  // A fresh process: the banner shows once per process, on the cpu backend's first tensor.
+  const script = `import { initBackend } from './src/backend/init.ts'; import * as tf from '@tensorflow/tfjs';
+await initBackend({ backend: 'cpu', ignoreEnv: true }); tf.tensor([1, 2]).dispose(); console.warn('stderr works');`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /stderr works/);
+  assert.doesNotMatch(r.stderr, /looks like you are running TensorFlow\.js in Node\.js/);
 });
