@@ -30,7 +30,7 @@ const main = async (): Promise<number> => {
     }
   };
   const r = await runShapesPipeline(cfg.right, { onEvent });
-  console.log(`\nheld-out shapes: IoU ${r.metrics.iou?.toFixed(4)}  acc ${r.metrics.acc?.toFixed(4)}  F-max ${r.metrics.fmax?.toFixed(4)}`);
+  console.log(`\n${cfg.right.eval.split === 'test' ? 'held-out' : 'validation'} shapes: IoU ${r.metrics.iou?.toFixed(4)}  acc ${r.metrics.acc?.toFixed(4)}  F-max ${r.metrics.fmax?.toFixed(4)}`);
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s — ${r.report.markdown}, ${r.report.json}`);
   return 0;
 };

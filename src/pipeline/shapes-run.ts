@@ -28,6 +28,7 @@ import { createDCGANDiscriminator, createDCGANGenerator, dcganSmall32 } from '..
 import type { Generator } from '../models/generator.ts';
 import { createUNet } from '../models/unet/index.ts';
 import { trainGan, dcganTrainDefaults, epochBatches, type GanTrainConfig } from '../train/gan.ts';
+import { DiffAugmentPolicy } from '../train/augment.ts';
 import { SegmenterAugmentation, seed000SegmenterDefaults, type SegmenterTrainConfig } from '../train/segmenter.ts';
 import type { AdamConfig, LrSchedule } from '../train/adam.ts';
 import { shapesDataset } from '../data/shapes.ts';
@@ -64,6 +65,12 @@ export const RunDataConfig = t.type({
 export const RunEvalConfig = t.type({
   /** Held-out shapes images. */
   count: PositiveInt,
+  /**
+   * Which `shapes` images to score: `test` (the held-out set the report is about) or `validation` (a
+   * second set from its own seed stream, for choosing settings without looking at the test set).
+   * Folder datasets have one set and ignore it.
+   */
+  split: t.union([t.literal('test'), t.literal('validation')]),
 }, 'RunEvalConfig');
 
 /** The shapes pipeline's settings (defaults: `gan-segmenter run --help`). */
@@ -88,6 +95,8 @@ export const ShapesRunConfig = t.type({
     batchSize: PositiveInt,
     /** DCGAN `ngf`/`ndf`. */
     width: PositiveInt,
+    /** DiffAugment policy for the discriminator's inputs (`color`, `translation`, `cutout`; [] = none), for GANs on few images. */
+    augment: DiffAugmentPolicy,
   }),
   /** Latent-direction settings (partial; the paper's defaults fill the rest). */
   direction: t.unknown,
@@ -121,7 +130,7 @@ const SHAPES_RUN_DEFAULTS = {
   out: 'out',
   dataset: 'shapes',
   resolution: 32,
-  gan: { weights: '', trainImages: 4000, steps: 1500, batchSize: 32, width: 32 },
+  gan: { weights: '', trainImages: 4000, steps: 1500, batchSize: 32, width: 32, augment: [] },
   // Masks at the shift radius the direction is optimised at (r ~ N(2, 0.5)) rather than the paper's
   // 5 (its BigBiGAN): on the small DCGANs a shift of 5 (~45 % of |z|) redraws the object as a centred
   // blob (src/methods/latent-direction/README.md has the measurements).
@@ -129,7 +138,7 @@ const SHAPES_RUN_DEFAULTS = {
   data: { count: 6000 },
   unet: { width: 16, depth: 3, steps: 2400, batchSize: 16, lr: 1e-3, augment: ['flip', 'crop', 'color'] },
   ensemble: 1,
-  eval: { count: 200 },
+  eval: { count: 200, split: 'test' },
   resume: false,
 };
 
@@ -207,14 +216,14 @@ const loadOrTrainGenerator = async (c: ShapesRunConfig, rng: Rng, emit: (e: Pipe
   const real = c.dataset === 'shapes' ? await loadShapes(rng.fork('gan-train-images'), c.gan.trainImages, c.resolution) : loadFolderPairs(c.dataset.images, c.dataset.masks, c.resolution);
   real.masks.dispose(); // the GAN never sees masks
   const nTrain = real.images.shape[0];
-  const id = `dcgan-${c.resolution}-w${c.gan.width}/${c.dataset === 'shapes' ? 'shapes' : basename(c.dataset.images)}-seed${String(c.seed)}-steps${c.gan.steps}`;
+  const id = `dcgan-${c.resolution}-w${c.gan.width}/${c.dataset === 'shapes' ? 'shapes' : basename(c.dataset.images)}-seed${String(c.seed)}-steps${c.gan.steps}${c.gan.augment.length > 0 ? `-diffaug-${c.gan.augment.join('-')}` : ''}`;
   const g = createDCGANGenerator(dcganConfig(c), rng.fork('g-init'), id);
   const gEma = createDCGANGenerator(dcganConfig(c), rng.fork('g-init'), id);
   const d = createDCGANDiscriminator(dcganConfig(c), rng.fork('d-init'));
   const config: GanTrainConfig = {
     ...dcganTrainDefaults, seed: String(c.seed), steps: c.gan.steps, batchSize: c.gan.batchSize,
     sampleEvery: 0 as GanTrainConfig['sampleEvery'], checkpointEvery: Math.max(100, Math.floor(c.gan.steps / 5)) as GanTrainConfig['checkpointEvery'],
-    logEvery: 25 as GanTrainConfig['logEvery'], emaKimg: 0,
+    logEvery: 25 as GanTrainConfig['logEvery'], emaKimg: 0, augment: c.gan.augment,
   };
   const out = join(c.out, 'gan');
   await trainGan({
@@ -227,7 +236,7 @@ const loadOrTrainGenerator = async (c: ShapesRunConfig, rng: Rng, emit: (e: Pipe
   g.dispose();
   writeSafetensors(join(c.out, 'generator.safetensors'), gEma.stateDict(), { model: 'dcgan', id, config: JSON.stringify(dcganConfig(c)) });
   const seconds = (performance.now() - t0) / 1000;
-  const record: Json = { source: 'trained in this run', id, steps: c.gan.steps, batchSize: c.gan.batchSize, trainImages: nTrain, weights: join(c.out, 'generator.safetensors') };
+  const record: Json = { source: 'trained in this run', id, steps: c.gan.steps, batchSize: c.gan.batchSize, trainImages: nTrain, augment: c.gan.augment, weights: join(c.out, 'generator.safetensors') };
   emit({ type: 'stage-end', stage: 'train-gan', seconds, record });
   return { g: gEma, record, seconds };
 };
@@ -277,7 +286,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
 
   const { g, record: genRecord, seconds: genSeconds } = await loadOrTrainGenerator(c, rng, emit);
   if (c.gan.weights !== '') { timings['load-generator'] = genSeconds; records['load-generator'] = genRecord; }
-  const heldOut = c.dataset === 'shapes' ? await loadShapes(rng.fork('held-out'), c.eval.count, c.resolution) : loadFolderPairs(c.dataset.images, c.dataset.masks, c.resolution);
+  const heldOut = c.dataset === 'shapes' ? await loadShapes(rng.fork(c.eval.split === 'test' ? 'held-out' : 'validation'), c.eval.count, c.resolution) : loadFolderPairs(c.dataset.images, c.dataset.masks, c.resolution);
   const nEval = heldOut.images.shape[0];
   const unetCfg = { inChannels: 3, nClasses: 2, width: c.unet.width, depth: c.unet.depth, bilinear: false };
   const segCfg: SegmenterTrainConfig = {
@@ -361,7 +370,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
   otsu.dispose();
 
   const rows: ReportRow[] = [
-    { name: `${c.ensemble > 1 ? `mean of ${c.ensemble} UNets` : 'UNet'} trained on latent-direction masks (${c.dataset === 'shapes' ? 'held-out shapes' : c.dataset.images}, n=${nEval})`, metrics: ev.metrics },
+    { name: `${c.ensemble > 1 ? `mean of ${c.ensemble} UNets` : 'UNet'} trained on latent-direction masks (${c.dataset === 'shapes' ? `${c.eval.split === 'test' ? 'held-out' : 'validation'} shapes` : c.dataset.images}, n=${nEval})`, metrics: ev.metrics },
     { name: 'baseline: centre ellipse', metrics: centreMetrics },
     { name: 'baseline: Otsu threshold of the grey image', metrics: otsuMetrics },
   ];
@@ -372,7 +381,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
       ...(c.ensemble > 1 ? [`Ensemble of ${c.ensemble} members, each with its own direction, synthetic pairs and UNet (seeds forked from the run's); the evaluation averages their foreground probabilities. Pictures show member 0.`] : []),
       `Direction: variant ${dirCfg.right.variant}, ${dirCfg.right.iterations} iterations, batch ${dirCfg.right.batchSize}, losses ${JSON.stringify(dirCfg.right.losses)}, masks at shift radius ${dirCfg.right.maskRadius}. Synthetic pairs: ${c.data.count}.`,
       ...notes,
-      `UNet width ${c.unet.width}, depth ${c.unet.depth}, ${c.unet.steps} steps of batch ${c.unet.batchSize}, Adam ${c.unet.lr}, augmentation ${c.unet.augment.join('+') || 'none'}. Metrics: \`melas-kyriazi\` protocol (per-image IoU at 0.5, accuracy, max F-beta) on ${c.dataset === 'shapes' ? `${nEval} held-out \`shapes\` images never seen in training` : `the ${nEval} photos of ${c.dataset.images} at ${c.resolution}² (the GAN trained on these photos without their masks)`}. Seed ${String(c.seed)}, backend ${tf.getBackend()}.`,
+      `UNet width ${c.unet.width}, depth ${c.unet.depth}, ${c.unet.steps} steps of batch ${c.unet.batchSize}, Adam ${c.unet.lr}, augmentation ${c.unet.augment.join('+') || 'none'}. Metrics: \`melas-kyriazi\` protocol (per-image IoU at 0.5, accuracy, max F-beta) on ${c.dataset === 'shapes' ? `${nEval} ${c.eval.split === 'test' ? 'held-out' : 'validation'} \`shapes\` images never seen in training` : `the ${nEval} photos of ${c.dataset.images} at ${c.resolution}² (the GAN trained on these photos without their masks)`}. Seed ${String(c.seed)}, backend ${tf.getBackend()}.`,
     ],
     rows,
     timings,
