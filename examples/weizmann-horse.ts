@@ -15,7 +15,9 @@ const base = {
   out: 'out/horse',
   dataset: { images: `${root}/images`, masks: `${root}/masks` },
   resolution: 32,
-  gan: { steps: 2000, batchSize: 32, width: 32 },
+  // 6000 GAN steps: 0.618 / 0.615 (seeds 0, 1) vs 0.501 / 0.499 at 2000 and 0.565 / 0.578 at 12 000
+  // (src/methods/latent-direction/README.md).
+  gan: { steps: 6000, batchSize: 32, width: 32 },
   direction: { iterations: 300 },
   data: { count: 2000 },
   unet: { width: 16, depth: 3, steps: 1000, batchSize: 16 },

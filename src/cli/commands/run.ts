@@ -16,7 +16,7 @@ const usage = `usage: gan-segmenter run [config.yaml|json] [key=value …]
 Runs generator (gan.weights=<file>, or a DCGAN trained on shapes) → latent direction → synthetic data → UNet
 → evaluation on held-out shapes, and writes <out>/report.md and <out>/report.json.
 Keys (defaults): seed=0 out=out resolution=32 gan.weights='' gan.steps=1500 gan.batchSize=32 gan.augment=[] (DiffAugment: [color,translation,cutout]) direction.iterations=300
-  direction.maskRadius=2 (any find-direction key as direction.<key>) data.count=6000 unet.width=16 unet.depth=3 unet.steps=2400
+  direction.maskRadius=1 (any find-direction key as direction.<key>) data.count=6000 unet.width=16 unet.depth=3 unet.steps=2400
   unet.batchSize=16 unet.lr=0.001 unet.augment=[flip,crop,color] ensemble=1 (K members: own direction, pairs, UNet; averaged)
   eval.count=200 eval.split=test (validation: a second shapes set, for choosing settings) resume=false`;
 
