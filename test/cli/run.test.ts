@@ -26,11 +26,14 @@ const inCpuTmp = async (prefix: string, f: (dir: string) => Promise<void>): Prom
   }
 };
 
+/** A run small enough for a test: 16² images, a 2-step GAN, direction and UNet, 8 pairs, 4 held-out images. */
+const TINY_RUN = ['resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4',
+  'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
+  'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4'];
+
 test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured metrics; segment writes one mask per image', () => inCpuTmp('cli-run-', async (dir) => {
   const out = join(dir, 'out');
-  const code = await main(['run', `out=${out}`, 'resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4',
-    'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
-    'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
+  const code = await main(['run', `out=${out}`, ...TINY_RUN]);
   assert.equal(code, 0);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string; metrics: { iou: number } }[]; timings: Record<string, number> };
   assert.equal(report.rows.length, 3); // UNet, centre ellipse, Otsu
@@ -57,9 +60,7 @@ test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured 
 
 test('CLI run with ensemble=2: two members (directions, UNets), one averaged evaluation, the stage records of both members', () => inCpuTmp('cli-run-ens-', async (dir) => {
   const out = join(dir, 'out');
-  const code = await main(['run', `out=${out}`, 'resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4', 'ensemble=2',
-    'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
-    'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4']);
+  const code = await main(['run', `out=${out}`, 'ensemble=2', ...TINY_RUN]);
   assert.equal(code, 0);
   for (const f of ['direction.safetensors', 'direction-1.safetensors', 'unet', 'unet-1']) assert.ok(readdirSync(out).includes(f), f);
   const d0 = readSafetensors(join(out, 'direction.safetensors')).tensors, d1 = readSafetensors(join(out, 'direction-1.safetensors')).tensors;
@@ -90,11 +91,8 @@ test('CLI run with a StyleGAN2 generator file and direction.space=w: the directi
 }));
 
 test('CLI run eval.split=validation scores a second shapes set: same direction and UNet, other images than the test split', () => inCpuTmp('cli-run-split-', async (dir) => {
-  const args = ['resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4',
-    'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
-    'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4'];
   const outs = { test: join(dir, 'test'), validation: join(dir, 'validation') };
-  for (const [split, out] of Object.entries(outs)) assert.equal(await main(['run', `out=${out}`, `eval.split=${split}`, ...args]), 0);
+  for (const [split, out] of Object.entries(outs)) assert.equal(await main(['run', `out=${out}`, `eval.split=${split}`, ...TINY_RUN]), 0);
   const dir0 = readFileSync(join(outs.test, 'direction.safetensors')), dir1 = readFileSync(join(outs.validation, 'direction.safetensors'));
   assert.ok(dir0.equals(dir1), 'the split does not touch the training streams');
   const grid0 = readImage(join(outs.test, 'held-out.png')), grid1 = readImage(join(outs.validation, 'held-out.png'));
@@ -102,21 +100,18 @@ test('CLI run eval.split=validation scores a second shapes set: same direction a
   const name = (out: string): string => (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string }[] }).rows[0]!.name;
   assert.match(name(outs.test), /held-out shapes/);
   assert.match(name(outs.validation), /validation shapes/);
-  assert.equal(await main(['run', `out=${join(dir, 'bad')}`, 'eval.split=train', ...args]), 1, 'an unknown split is a config error');
+  assert.equal(await main(['run', `out=${join(dir, 'bad')}`, 'eval.split=train', ...TINY_RUN]), 1, 'an unknown split is a config error');
 }));
 
 test('CLI run gan.augment: the in-run GAN trains with DiffAugment, says so in its record and id, and differs from the plain GAN', () => inCpuTmp('cli-run-aug-', async (dir) => {
-  const args = ['resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4',
-    'direction.iterations=2', 'direction.batchSize=4', 'direction.filters.sizeRange=null', 'direction.filters.histogramBins=0',
-    'data.count=8', 'unet.width=4', 'unet.depth=2', 'unet.steps=2', 'unet.batchSize=4', 'eval.count=4'];
   const plain = join(dir, 'plain'), aug = join(dir, 'aug');
-  assert.equal(await main(['run', `out=${plain}`, ...args]), 0);
-  assert.equal(await main(['run', `out=${aug}`, 'gan.augment=[color,translation,cutout]', ...args]), 0);
+  assert.equal(await main(['run', `out=${plain}`, ...TINY_RUN]), 0);
+  assert.equal(await main(['run', `out=${aug}`, 'gan.augment=[color,translation,cutout]', ...TINY_RUN]), 0);
   const record = (out: string): { id: string; augment: string[] } =>
     (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { records: Record<string, { id: string; augment: string[] }> }).records['train-gan']!;
   assert.deepEqual(record(aug).augment, ['color', 'translation', 'cutout']);
   assert.deepEqual(record(plain).augment, []);
   assert.match(record(aug).id, /diffaug-color-translation-cutout$/);
   assert.ok(!readFileSync(join(plain, 'generator.safetensors')).equals(readFileSync(join(aug, 'generator.safetensors'))), 'the discriminator saw augmented images');
-  assert.equal(await main(['run', `out=${join(dir, 'bad')}`, 'gan.augment=[rotate]', ...args]), 1, 'an unknown transform is a config error');
+  assert.equal(await main(['run', `out=${join(dir, 'bad')}`, 'gan.augment=[rotate]', ...TINY_RUN]), 1, 'an unknown transform is a config error');
 }));
