@@ -3,7 +3,7 @@
 // Usage: npm run demo [-- key=value …]   e.g.  npm run demo -- unet.steps=300 out=out/quick
 import { initBackend } from '../src/backend/init.ts';
 import { applyOverrides } from '../src/cli/config.ts';
-import { decodeShapesRunConfig, runShapesPipeline, fileExists } from '../src/pipeline/shapes-run.ts';
+import { decodeShapesRunConfig, evalSetName, runShapesPipeline, fileExists } from '../src/pipeline/shapes-run.ts';
 import type { PipelineEvent } from '../src/pipeline/types.ts';
 import * as E from 'fp-ts/lib/Either.js';
 
@@ -30,7 +30,7 @@ const main = async (): Promise<number> => {
     }
   };
   const r = await runShapesPipeline(cfg.right, { onEvent });
-  console.log(`\n${cfg.right.eval.split === 'test' ? 'held-out' : 'validation'} shapes: IoU ${r.metrics.iou?.toFixed(4)}  acc ${r.metrics.acc?.toFixed(4)}  F-max ${r.metrics.fmax?.toFixed(4)}`);
+  console.log(`\n${evalSetName(cfg.right.eval.split)} shapes: IoU ${r.metrics.iou?.toFixed(4)}  acc ${r.metrics.acc?.toFixed(4)}  F-max ${r.metrics.fmax?.toFixed(4)}`);
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s — ${r.report.markdown}, ${r.report.json}`);
   return 0;
 };

@@ -73,6 +73,17 @@ export const RunEvalConfig = t.type({
   split: t.union([t.literal('test'), t.literal('validation')]),
 }, 'RunEvalConfig');
 
+/**
+ * The name of an evaluation split's `shapes` images: the seed stream they are drawn from, and the word
+ * reports use for them (`held-out` for the test split, `validation` for the other).
+ *
+ * @example
+ * ```ts
+ * evalSetName('test'); // 'held-out'
+ * ```
+ */
+export const evalSetName = (split: t.TypeOf<typeof RunEvalConfig>['split']): 'held-out' | 'validation' => (split === 'test' ? 'held-out' : 'validation');
+
 /** The shapes pipeline's settings (defaults: `gan-segmenter run --help`). */
 export const ShapesRunConfig = t.type({
   /** Seed of every random draw. */
@@ -286,7 +297,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
 
   const { g, record: genRecord, seconds: genSeconds } = await loadOrTrainGenerator(c, rng, emit);
   if (c.gan.weights !== '') { timings['load-generator'] = genSeconds; records['load-generator'] = genRecord; }
-  const heldOut = c.dataset === 'shapes' ? await loadShapes(rng.fork(c.eval.split === 'test' ? 'held-out' : 'validation'), c.eval.count, c.resolution) : loadFolderPairs(c.dataset.images, c.dataset.masks, c.resolution);
+  const heldOut = c.dataset === 'shapes' ? await loadShapes(rng.fork(evalSetName(c.eval.split)), c.eval.count, c.resolution) : loadFolderPairs(c.dataset.images, c.dataset.masks, c.resolution);
   const nEval = heldOut.images.shape[0];
   const unetCfg = { inChannels: 3, nClasses: 2, width: c.unet.width, depth: c.unet.depth, bilinear: false };
   const segCfg: SegmenterTrainConfig = {
@@ -370,7 +381,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
   otsu.dispose();
 
   const rows: ReportRow[] = [
-    { name: `${c.ensemble > 1 ? `mean of ${c.ensemble} UNets` : 'UNet'} trained on latent-direction masks (${c.dataset === 'shapes' ? `${c.eval.split === 'test' ? 'held-out' : 'validation'} shapes` : c.dataset.images}, n=${nEval})`, metrics: ev.metrics },
+    { name: `${c.ensemble > 1 ? `mean of ${c.ensemble} UNets` : 'UNet'} trained on latent-direction masks (${c.dataset === 'shapes' ? `${evalSetName(c.eval.split)} shapes` : c.dataset.images}, n=${nEval})`, metrics: ev.metrics },
     { name: 'baseline: centre ellipse', metrics: centreMetrics },
     { name: 'baseline: Otsu threshold of the grey image', metrics: otsuMetrics },
   ];
@@ -381,7 +392,7 @@ export const runShapesPipeline = async (c: ShapesRunConfig, hooks: { onEvent?: (
       ...(c.ensemble > 1 ? [`Ensemble of ${c.ensemble} members, each with its own direction, synthetic pairs and UNet (seeds forked from the run's); the evaluation averages their foreground probabilities. Pictures show member 0.`] : []),
       `Direction: variant ${dirCfg.right.variant}, ${dirCfg.right.iterations} iterations, batch ${dirCfg.right.batchSize}, losses ${JSON.stringify(dirCfg.right.losses)}, masks at shift radius ${dirCfg.right.maskRadius}. Synthetic pairs: ${c.data.count}.`,
       ...notes,
-      `UNet width ${c.unet.width}, depth ${c.unet.depth}, ${c.unet.steps} steps of batch ${c.unet.batchSize}, Adam ${c.unet.lr}, augmentation ${c.unet.augment.join('+') || 'none'}. Metrics: \`melas-kyriazi\` protocol (per-image IoU at 0.5, accuracy, max F-beta) on ${c.dataset === 'shapes' ? `${nEval} ${c.eval.split === 'test' ? 'held-out' : 'validation'} \`shapes\` images never seen in training` : `the ${nEval} photos of ${c.dataset.images} at ${c.resolution}² (the GAN trained on these photos without their masks)`}. Seed ${String(c.seed)}, backend ${tf.getBackend()}.`,
+      `UNet width ${c.unet.width}, depth ${c.unet.depth}, ${c.unet.steps} steps of batch ${c.unet.batchSize}, Adam ${c.unet.lr}, augmentation ${c.unet.augment.join('+') || 'none'}. Metrics: \`melas-kyriazi\` protocol (per-image IoU at 0.5, accuracy, max F-beta) on ${c.dataset === 'shapes' ? `${nEval} ${evalSetName(c.eval.split)} \`shapes\` images never seen in training` : `the ${nEval} photos of ${c.dataset.images} at ${c.resolution}² (the GAN trained on these photos without their masks)`}. Seed ${String(c.seed)}, backend ${tf.getBackend()}.`,
     ],
     rows,
     timings,
