@@ -8,17 +8,18 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { initBackend } from '../src/backend/init.ts';
 import { Rng } from '../src/core/rng.ts';
 import { createUNet } from '../src/models/unet/index.ts';
-import { seed000SegmenterDefaults, type SegmenterTrainConfig } from '../src/train/segmenter.ts';
+import { melasKyriaziSegmenterDefaults, type SegmenterTrainConfig } from '../src/train/segmenter.ts';
 import { PAPER_CONFIG } from '../src/methods/latent-direction/config.ts';
 import {
-  evaluateStage, findDirection, generateData, loadGeneratorFile, loadShapes, protocolMetrics, trainSegmenterStage, useGenerator,
+  evaluateStage, findDirection, generateData, loadGeneratorFile, protocolMetrics, trainSegmenterStage, useGenerator,
 } from '../src/pipeline/index.ts';
+import { loadShapes } from '../src/data/tensors.ts';
 
 await initBackend();
 const g = loadGeneratorFile(process.argv[2] ?? 'assets/dcgan-shapes-32.safetensors');
 const ctx = { rng: new Rng(0), onEvent: (e: { type: string; stage: string }) => e.type !== 'stage-progress' && console.log(e.type, e.stage) };
 const heldOut = await loadShapes(new Rng('example-held-out'), 100, g.resolution);
-const unet = { config: { ...seed000SegmenterDefaults, steps: Number(process.argv[3] ?? 300), batchSize: 16 } as SegmenterTrainConfig, resolution: g.resolution, out: 'out/example-unet',
+const unet = { config: { ...melasKyriaziSegmenterDefaults, steps: Number(process.argv[3] ?? 300), batchSize: 16 } as SegmenterTrainConfig, resolution: g.resolution, out: 'out/example-unet',
   model: () => createUNet({ inChannels: 3, nClasses: 2, width: 16, depth: 3, bilinear: false }, new Rng(1)) };
 
 const result = await pipe(

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import YAML from 'yaml';
-import { decode } from '../core/codec.ts';
+import { decodeWithDefaults, deepMerge } from '../core/codec.ts';
 import { ConfigError } from '../core/errors.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -78,9 +78,10 @@ export const applyOverrides = (base: unknown, overrides: readonly string[]): E.E
 };
 
 /**
- * Load a config: read `path` (JSON or YAML; none = start from `{}` or `defaults`),
- * apply `key=value` overrides, decode with `codec`. Every problem comes back as a
- * {@link ConfigError} naming the file or field.
+ * Load a config: read `path` (JSON or YAML; none = start from `{}`), apply `key=value`
+ * overrides, then decode over `defaults` with `decodeWithDefaults` (objects merge field
+ * by field, anything else replaces). Every problem comes back as a {@link ConfigError}
+ * naming the file (or `where` when there is none) and the field.
  *
  * @example
  * ```ts
@@ -88,8 +89,8 @@ export const applyOverrides = (base: unknown, overrides: readonly string[]): E.E
  * if (E.isLeft(cfg)) console.error(cfg.left.message);
  * ```
  */
-export const loadConfig = <A, O>(codec: t.Type<A, O, unknown>, path: string | undefined, overrides: readonly string[], defaults: unknown = {}): E.Either<ConfigError, A> => {
-  let base: unknown = defaults;
+export const loadConfig = <A, O>(codec: t.Type<A, O, unknown>, path: string | undefined, overrides: readonly string[], defaults: unknown = {}, where = codec.name): E.Either<ConfigError, A> => {
+  let input: unknown = {};
   if (path !== undefined) {
     let text: string;
     try {
@@ -99,24 +100,12 @@ export const loadConfig = <A, O>(codec: t.Type<A, O, unknown>, path: string | un
     }
     const parsed = parseConfigText(text, path);
     if (E.isLeft(parsed)) return parsed;
-    base = deepMerge(defaults, parsed.right);
+    input = parsed.right;
   }
-  const merged = applyOverrides(base, overrides);
+  const merged = applyOverrides(input, overrides);
   if (E.isLeft(merged)) return merged;
-  return decode(codec, merged.right, path ?? codec.name);
+  return decodeWithDefaults(codec, defaults, merged.right, path ?? where);
 };
 
-/**
- * Merge `over` into `base` recursively (objects merge, everything else replaces).
- *
- * @example
- * ```ts
- * deepMerge({ a: { b: 1, c: 2 } }, { a: { c: 3 } }); // { a: { b: 1, c: 3 } }
- * ```
- */
-export const deepMerge = (base: unknown, over: unknown): unknown => {
-  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
-  return out;
-};
+/** Re-exported from `core/codec.ts`: the one recursive merge of configs. */
+export { deepMerge };

@@ -160,7 +160,7 @@ export const toIssues = (errors: t.Errors): ConfigIssue[] => {
  * // r is Left(ConfigError("train: 2 invalid fields: batch … lr …"))
  * ```
  */
-export const decode = <A, O>(codec: t.Type<A, O, unknown>, input: unknown, where = codec.name): E.Either<ConfigError, A> =>
+export const decode = <A>(codec: t.Decoder<unknown, A>, input: unknown, where = codec.name): E.Either<ConfigError, A> =>
   E.mapLeft((errs: t.Errors) => new ConfigError(where, toIssues(errs)))(codec.decode(input));
 
 /**
@@ -171,8 +171,41 @@ export const decode = <A, O>(codec: t.Type<A, O, unknown>, input: unknown, where
  * const cfg = decodeOrThrow(Cfg, JSON.parse(text), 'config.json');
  * ```
  */
-export const decodeOrThrow = <A, O>(codec: t.Type<A, O, unknown>, input: unknown, where = codec.name): A => {
+export const decodeOrThrow = <A>(codec: t.Decoder<unknown, A>, input: unknown, where = codec.name): A => {
   const r = decode(codec, input, where);
   if (E.isLeft(r)) throw r.left;
   return r.right;
 };
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Merge `over` into `base` recursively: objects merge field by field, anything else
+ * (arrays, `null`, numbers …) replaces; `undefined` keeps `base`.
+ *
+ * @example
+ * ```ts
+ * deepMerge({ a: { b: 1, c: 2 } }, { a: { c: 3 } }); // { a: { b: 1, c: 3 } }
+ * ```
+ */
+export const deepMerge = (base: unknown, over: unknown): unknown => {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+};
+
+/**
+ * Decode a (partial) config over its defaults: `input` is merged into `defaults`
+ * with {@link deepMerge}, then decoded by `codec`. The one place every config with
+ * defaults (methods, runs, CLI commands) is read.
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * const Cfg = t.type({ steps: PositiveInt, opt: t.type({ lr: PositiveNumber }) });
+ * decodeWithDefaults(Cfg, { steps: 10, opt: { lr: 1e-3 } }, { opt: { lr: 0.01 } }); // Right({ steps: 10, opt: { lr: 0.01 } })
+ * ```
+ */
+export const decodeWithDefaults = <A>(codec: t.Decoder<unknown, A>, defaults: unknown, input: unknown, where = codec.name): E.Either<ConfigError, A> =>
+  decode(codec, deepMerge(defaults, input ?? {}), where);

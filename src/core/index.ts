@@ -3,3 +3,6 @@ export * from './errors.ts';
 export * from './rng.ts';
 export * from './codec.ts';
 export * from './tensor.ts';
+export * from './json.ts';
+export * from './events.ts';
+export * from './raster.ts';

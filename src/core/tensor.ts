@@ -8,7 +8,10 @@ import { ShapeError } from './errors.ts';
 
 /** Images, NHWC float32 in [-1, 1]. */
 export type ImageBatch = tf.Tensor4D;
-/** Masks, NHW1 float32 in [0, 1]. */
+/**
+ * Masks, NHWK float32 in [0, 1]: K = 1 a binary foreground mask (the common case); K > 1 class
+ * probabilities with channel 0 the background, so the foreground is the union of channels 1…K−1.
+ */
 export type MaskBatch = tf.Tensor4D;
 
 /** Anything that owns trainable or stored tensors. */

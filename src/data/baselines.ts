@@ -4,6 +4,8 @@
  *
  * @module
  */
+import * as tf from '@tensorflow/tfjs';
+import type { ImageBatch, MaskBatch } from '../core/tensor.ts';
 import { luma, type Raster } from '../io/image.ts';
 
 /** Options of {@link centerPriorMask}. */
@@ -79,4 +81,35 @@ export const otsuMask = (image: Raster): Raster => {
   }
   if (borderHigh > border / 2) for (let i = 0; i < data.length; i++) data[i] = 1 - (data[i] as number);
   return { width: w, height: h, channels: 1, data };
+};
+
+/**
+ * The centre-ellipse baseline ({@link centerPriorMask}) as a batch: `n` copies, [N,size,size,1].
+ *
+ * @example
+ * ```ts
+ * const m = centreEllipseMasks(200, 32); // score it like a prediction
+ * ```
+ */
+export const centreEllipseMasks = (n: number, size: number): MaskBatch =>
+  tf.tidy(() => tf.tile(tf.tensor4d(centerPriorMask(size, size).data, [1, size, size, 1]), [n, 1, 1, 1]) as MaskBatch);
+
+/**
+ * The Otsu baseline ({@link otsuMask}) of every image of a batch in [-1, 1]: [N,H,W,1] in {0, 1}.
+ *
+ * @example
+ * ```ts
+ * const m = otsuMasks(images); // [N,H,W,1]
+ * ```
+ */
+export const otsuMasks = (images: ImageBatch): MaskBatch => {
+  const [n, h, w] = images.shape;
+  const px = images.dataSync();
+  const out = new Float32Array(n * h * w);
+  for (let i = 0; i < n; i++) {
+    const data = new Float32Array(h * w * 3);
+    for (let k = 0; k < data.length; k++) data[k] = ((px[i * h * w * 3 + k] as number) + 1) / 2;
+    out.set(otsuMask({ width: w, height: h, channels: 3, data }).data, i * h * w);
+  }
+  return tf.tensor4d(out, [n, h, w, 1]);
 };

@@ -3,6 +3,8 @@
  * in lukemelas/unsupervised-image-segmentation): the image is (for CUB and Flowers) centre-cropped
  * to a square, then its short side resized to 128; the mask stays at full resolution (centre-cropped
  * the same way). The model's probability map is then upsampled bilinearly to the mask's size.
+ * `gan-segmenter evaluate --layout <benchmark>` scores prediction files this way
+ * ({@link melasScoringPair}).
  *
  * @module
  */
@@ -42,3 +44,22 @@ export const melasEvalPair = (sample: SegmentationSample, crop: boolean, size = 
  * ```
  */
 export const upsampleProbability = (prob: Raster, width: number, height: number): Raster => resize(prob, width, height, 'bilinear');
+
+/**
+ * The melas-kyriazi scoring pair of a saved prediction and its full-resolution ground truth:
+ * when the layout crops (CUB, Flowers) the mask is centre-cropped, and so is the prediction
+ * unless it is already square (a map of the cropped input); the prediction is then
+ * upsampled bilinearly to the mask's size ({@link upsampleProbability}). A prediction of
+ * the mask's own size is left as it is.
+ *
+ * @example
+ * ```ts
+ * const { pred, gt } = melasScoringPair(predictionPng, maskPng, BENCHMARK_LAYOUTS['CUB_200_2011/test'].centerCrop);
+ * accumulator.add(pred.data, gt.data);
+ * ```
+ */
+export const melasScoringPair = (pred: Raster, gt: Raster, crop: boolean): { readonly pred: Raster; readonly gt: Raster } => {
+  const g = crop ? centerCrop(gt) : gt;
+  const p = crop && pred.width !== pred.height ? centerCrop(pred) : pred;
+  return { pred: upsampleProbability(p, g.width, g.height), gt: g };
+};

@@ -1,6 +1,7 @@
 /**
- * Data: image folders, benchmark layouts, the synthetic `shapes` benchmark,
- * seeded streaming batches with augmentation, and baseline masks.
+ * Data: image folders, benchmark layouts, whole sets as tensors (labelled folders,
+ * unlabeled images, `shapes`), the synthetic `shapes` benchmark, seeded streaming
+ * batches with augmentation, evaluation inputs, and baseline masks.
  *
  * @module
  */
@@ -10,5 +11,6 @@ export { generateShapeSample, shapesDataset, type ShapesOptions, type Segmentati
 export { writeShapes } from './shapes-disk.ts';
 export { batches, type Batch, type BatchOptions } from './batches.ts';
 export { augmentPair, drawJitterFactors, fitSquare, randomCropWindow, type AugmentOptions, type JitterFactors, type Pair } from './augment.ts';
-export { melasEvalPair, upsampleProbability, type EvalPair } from './eval-input.ts';
+export { melasEvalPair, melasScoringPair, upsampleProbability, type EvalPair } from './eval-input.ts';
 export { centerPriorMask, otsuMask, otsuThreshold, type CenterPriorOptions } from './baselines.ts';
+export { loadLabelledFolder, loadImageFolder, loadShapes, resolveLabelledDir, resolveImageDir, type LabelledSet, type ImageSet, type LabelledFolders } from './tensors.ts';

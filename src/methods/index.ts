@@ -1,2 +1,9 @@
-/** Methods, one folder per paper. A method never imports another method. @module */
+/**
+ * Methods, one folder per paper, each exporting one spec; the method table. A
+ * method never imports another method.
+ *
+ * @module
+ */
+export * from './spec.ts';
+export * from './table.ts';
 export * from './latent-direction/index.ts';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors.ts';
-import type { Raster } from '../io/image.ts';
+import type { Raster } from '../core/raster.ts';
 import { createAccumulator, PROTOCOL_INFO, type MetricReport, type ProtocolName } from './protocols.ts';
 
 /** One mask: a 1-channel {@link Raster}, a `[H,W]`/`[H,W,1]` tensor, or a `[N,H,W,1]` batch (N masks). */

@@ -1,6 +1,7 @@
 /**
- * The GAN architectures the library trains (`train-gan`, the pipeline's GAN stage) and
- * reads back from its own weight files: DCGAN (default) or StyleGAN2 (`kind: stylegan2`).
+ * The GAN architectures the library trains (`train-gan`, the pipeline's GAN stage):
+ * DCGAN (default) or StyleGAN2 (`kind: stylegan2`), a config naming one of the two
+ * trainable entries of the generator-family table (`registry/families.ts`).
  *
  * @module
  */
@@ -8,16 +9,9 @@ import * as t from 'io-ts';
 import { decodeOrThrow } from '../core/codec.ts';
 import type { Rng } from '../core/rng.ts';
 import type { StateDict } from '../io/state-dict.ts';
-import { createDCGANDiscriminator, createDCGANGenerator, DCGANConfig, type DCGANDiscriminator, type DCGANGenerator } from './dcgan/index.ts';
-import {
-  createStyleGAN2Discriminator,
-  createStyleGAN2Generator,
-  generatorStateDict,
-  loadGeneratorStateDict,
-  StyleGAN2Config,
-  StyleGAN2Generator,
-  type StyleGAN2Discriminator,
-} from './stylegan2/index.ts';
+import { DCGANConfig, type DCGANDiscriminator, type DCGANGenerator } from './dcgan/index.ts';
+import { GENERATOR_FAMILIES } from './registry/families.ts';
+import { StyleGAN2Config, StyleGAN2Generator, type StyleGAN2Discriminator } from './stylegan2/index.ts';
 
 /**
  * A StyleGAN2 to train: `kind: 'stylegan2'` plus its {@link StyleGAN2Config}.
@@ -76,7 +70,28 @@ export const ganModelFields = (m: GanModelConfig): GanModelConfig => {
 };
 
 /**
- * A seeded generator of architecture `m` (decoded here: bad fields throw a `ConfigError`).
+ * The families a GAN is trained as here (`train-gan`, the pipeline): generators with `generate(z, training)` and a discriminator.
+ *
+ * @example
+ * ```ts
+ * const f: GanFamilyName = ganModelFamily({ kind: 'stylegan2' }); // 'stylegan2'
+ * ```
+ */
+export type GanFamilyName = 'dcgan' | 'stylegan2';
+
+/**
+ * The family of architecture `m`: `stylegan2` with `kind: 'stylegan2'`, else `dcgan`.
+ *
+ * @example
+ * ```ts
+ * ganModelFamily(dcganSmall32); // 'dcgan'
+ * ```
+ */
+export const ganModelFamily = (m: unknown): GanFamilyName => (isStyleGAN2Model(m) ? 'stylegan2' : 'dcgan');
+
+/**
+ * A seeded generator of architecture `m` (decoded here: bad fields throw a `ConfigError`), made by its
+ * {@link GENERATOR_FAMILIES} entry.
  *
  * @example
  * ```ts
@@ -84,10 +99,12 @@ export const ganModelFields = (m: GanModelConfig): GanModelConfig => {
  * ```
  */
 export const createGanGenerator = (m: unknown, rng: Rng, id?: string): DCGANGenerator | StyleGAN2Generator =>
-  isStyleGAN2Model(m) ? createStyleGAN2Generator(decodeOrThrow(StyleGAN2ModelConfig, m), rng, id) : createDCGANGenerator(m, rng, id);
+  isStyleGAN2Model(m)
+    ? GENERATOR_FAMILIES.stylegan2.create(decodeOrThrow(StyleGAN2ModelConfig, m), rng, id)
+    : GENERATOR_FAMILIES.dcgan.create(decodeOrThrow(DCGANConfig, m, 'createDCGANGenerator'), rng, id);
 
 /**
- * A seeded discriminator of architecture `m`.
+ * A seeded discriminator of architecture `m`, made by its {@link GENERATOR_FAMILIES} entry.
  *
  * @example
  * ```ts
@@ -95,14 +112,16 @@ export const createGanGenerator = (m: unknown, rng: Rng, id?: string): DCGANGene
  * ```
  */
 export const createGanDiscriminator = (m: unknown, rng: Rng): DCGANDiscriminator | StyleGAN2Discriminator =>
-  isStyleGAN2Model(m) ? createStyleGAN2Discriminator(decodeOrThrow(StyleGAN2ModelConfig, m), rng) : createDCGANDiscriminator(m, rng);
+  isStyleGAN2Model(m)
+    ? GENERATOR_FAMILIES.stylegan2.discriminator(decodeOrThrow(StyleGAN2ModelConfig, m), rng)
+    : GENERATOR_FAMILIES.dcgan.discriminator(decodeOrThrow(DCGANConfig, m, 'createDCGANDiscriminator'), rng);
 
 /** What {@link ganGeneratorWeights} returns. */
 export interface GanGeneratorWeights {
   /** The tensors under the file's key names. */
   readonly tensors: StateDict;
   /** The file's `model` metadata. */
-  readonly model: 'dcgan' | 'stylegan2';
+  readonly model: GanFamilyName;
 }
 
 /**
@@ -115,7 +134,9 @@ export interface GanGeneratorWeights {
  * ```
  */
 export const ganGeneratorWeights = (g: DCGANGenerator | StyleGAN2Generator): GanGeneratorWeights =>
-  g instanceof StyleGAN2Generator ? { tensors: generatorStateDict(g), model: 'stylegan2' } : { tensors: g.stateDict(), model: 'dcgan' };
+  g instanceof StyleGAN2Generator
+    ? { tensors: GENERATOR_FAMILIES.stylegan2.stateDict(g), model: 'stylegan2' }
+    : { tensors: GENERATOR_FAMILIES.dcgan.stateDict(g), model: 'dcgan' };
 
 /**
  * Load weights (as {@link ganGeneratorWeights} wrote them) into `g`.
@@ -126,6 +147,6 @@ export const ganGeneratorWeights = (g: DCGANGenerator | StyleGAN2Generator): Gan
  * ```
  */
 export const loadGanGeneratorWeights = (g: DCGANGenerator | StyleGAN2Generator, tensors: StateDict, where: string): void => {
-  if (g instanceof StyleGAN2Generator) loadGeneratorStateDict(g, tensors, where);
-  else g.loadStateDict(tensors, where);
+  if (g instanceof StyleGAN2Generator) GENERATOR_FAMILIES.stylegan2.loadWeights(g, tensors, where);
+  else GENERATOR_FAMILIES.dcgan.loadWeights(g, tensors, where);
 };

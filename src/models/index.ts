@@ -8,3 +8,4 @@ export * from './biggan/index.ts';
 export * from './unet/index.ts';
 export * from './dcgan/index.ts';
 export * from './gan-model.ts';
+export * from './registry/index.ts';

@@ -39,19 +39,19 @@ export type WeightInit =
 
 const uniformVar = (shape: readonly number[], bound: number, rng: Rng): tf.Variable => {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.variable(tf.tensor(rng.uniformArray(n, -bound, bound), [...shape], 'float32'));
+  return tf.tidy(() => tf.variable(tf.tensor(rng.uniformArray(n, -bound, bound), [...shape], 'float32')));
 };
 
 const initWeight = (shape: readonly number[], fanIn: number, init: WeightInit, rng: Rng): tf.Variable => {
   if (init.kind === 'normal') {
     const n = shape.reduce((a, b) => a * b, 1);
-    return tf.variable(tf.tensor(rng.normalArray(n, 0, init.std), [...shape], 'float32'));
+    return tf.tidy(() => tf.variable(tf.tensor(rng.normalArray(n, 0, init.std), [...shape], 'float32')));
   }
   return uniformVar(shape, 1 / Math.sqrt(fanIn), rng);
 };
 
 const initBias = (size: number, fanIn: number, init: WeightInit, rng: Rng): tf.Variable =>
-  init.kind === 'normal' ? tf.variable(tf.zeros([size])) : uniformVar([size], 1 / Math.sqrt(fanIn), rng);
+  init.kind === 'normal' ? tf.tidy(() => tf.variable(tf.zeros([size]))) : uniformVar([size], 1 / Math.sqrt(fanIn), rng);
 
 const TORCH_INIT: WeightInit = { kind: 'torch' };
 

@@ -16,7 +16,7 @@ import type { Rng } from '../core/rng.ts';
  */
 export const normalVariable = (shape: readonly number[], rng: Rng, std = 1, name?: string): tf.Variable => {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.variable(tf.tensor(rng.normalArray(n, 0, std), [...shape], 'float32'), true, name ? uniqueName(name) : undefined);
+  return tf.tidy(() => tf.variable(tf.tensor(rng.normalArray(n, 0, std), [...shape], 'float32'), true, name ? uniqueName(name) : undefined));
 };
 
 /**
@@ -28,7 +28,7 @@ export const normalVariable = (shape: readonly number[], rng: Rng, std = 1, name
  * ```
  */
 export const constantVariable = (shape: readonly number[], value: number, name?: string): tf.Variable =>
-  tf.variable(tf.fill([...shape], value, 'float32'), true, name ? uniqueName(name) : undefined);
+  tf.tidy(() => tf.variable(tf.fill([...shape], value, 'float32'), true, name ? uniqueName(name) : undefined));
 
 let counter = 0;
 /** tfjs variable names must be globally unique; suffix a counter. */

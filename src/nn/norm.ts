@@ -66,13 +66,16 @@ export interface BatchNormParams {
  * ```
  */
 export const createBatchNorm = (c: BatchNormConfig, rng?: { normalArray(n: number, mean?: number, std?: number): Float32Array }): BatchNormParams => {
-  const gammaInit = c.gammaStd !== undefined && rng ? tf.tensor1d(rng.normalArray(c.channels, 1, c.gammaStd)) : tf.ones([c.channels]);
+  // Inside tidy: the initial tensors are freed, the variables (never tracked by tidy) stay.
+  const [gamma, beta, runningMean, runningVar, numBatchesTracked] = tf.tidy(() => [
+    tf.variable((c.gammaStd !== undefined && rng ? tf.tensor1d(rng.normalArray(c.channels, 1, c.gammaStd)) : tf.ones([c.channels])) as tf.Tensor1D),
+    tf.variable(tf.zeros([c.channels]) as tf.Tensor1D),
+    tf.variable(tf.zeros([c.channels]) as tf.Tensor1D, false),
+    tf.variable(tf.ones([c.channels]) as tf.Tensor1D, false),
+    tf.variable(tf.scalar(0), false),
+  ] as const);
   return {
-    gamma: tf.variable(gammaInit as tf.Tensor1D),
-    beta: tf.variable(tf.zeros([c.channels]) as tf.Tensor1D),
-    runningMean: tf.variable(tf.zeros([c.channels]) as tf.Tensor1D, false),
-    runningVar: tf.variable(tf.ones([c.channels]) as tf.Tensor1D, false),
-    numBatchesTracked: tf.variable(tf.scalar(0), false),
+    gamma, beta, runningMean, runningVar, numBatchesTracked,
     momentum: c.momentum ?? 0.1,
     eps: c.eps ?? 1e-5,
   };

@@ -1,64 +1,66 @@
 /**
- * Loading a generator from a weights file for the pipeline and the CLI.
- * DCGAN or StyleGAN2 safetensors as `train-gan` writes them (metadata `model: dcgan | stylegan2`,
- * `config` JSON, optional `id`).
- * The id defaults to the architecture plus a hash of the file, so a direction
- * made for one set of weights is refused by another.
+ * Loading a generator from a weights file for the pipeline and the CLI: any
+ * family of the models' generator-family table (`GENERATOR_FAMILIES`), from our
+ * safetensors (`train-gan` writes them: metadata `model`, `config` JSON, optional `id`),
+ * the families' torch checkpoints, a pytorch-pretrained-BigGAN folder, or a
+ * `train-gan` checkpoint folder (that part needs `train/`, so it lives here).
+ * The id defaults to the family plus the file name and a hash of the file, so a
+ * direction made for one set of weights is refused by another.
  *
  * @module
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { loadCheckpoint, restoreVariables } from '../train/checkpoint.ts';
-import { namedVariables } from '../train/loop.ts';
-import { basename } from 'node:path';
-import { parseSafetensors } from '../io/safetensors.ts';
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { WeightsError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
-import type { Generator } from '../models/generator.ts';
 import { dcganSmall32 } from '../models/dcgan/index.ts';
-import { createGanGenerator, isStyleGAN2Model, loadGanGeneratorWeights } from '../models/gan-model.ts';
+import { createGanGenerator, ganModelFamily } from '../models/gan-model.ts';
+import type { Generator } from '../models/generator.ts';
+import { withDefaultClass } from '../models/registry/conditioning.ts';
+import { loadGenerator } from '../models/registry/files.ts';
+import { loadCheckpoint, restoreVariables } from '../train/checkpoint.ts';
+import { namedVariables } from '../train/loop.ts';
 
-/** FNV-1a 32-bit hash of bytes, as 8 hex digits. */
-export const fnv1a = (bytes: Uint8Array): string => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i] as number;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-};
+export { fnv1a } from '../models/registry/files.ts';
 
 /**
- * Load a generator from a safetensors file written by the library.
+ * Options of {@link loadGeneratorFile}.
  *
  * @example
  * ```ts
- * const g = loadGeneratorFile('assets/dcgan-shapes-32.safetensors');
+ * const g = loadGeneratorFile('G_ema.pth', { classIndex: 0 } satisfies LoadGeneratorFileOptions);
  * ```
  */
-export const loadGeneratorFile = (path: string): Generator => {
+export interface LoadGeneratorFileOptions {
+  /** For a conditional generator (BigGAN-deep, BigGAN): the class drawn when sampling gives none (id gets `:class<c>`). */
+  readonly classIndex?: number;
+}
+
+/**
+ * Load a generator of any family from a file or folder: our safetensors (any family;
+ * a DCGAN file without config metadata is read as `dcganSmall32`), a rosinality
+ * StyleGAN2 `.pt`, a pytorch-pretrained-BigGAN `pytorch_model.bin` or its folder,
+ * a BigGAN-PyTorch `G.pth`, or a `train-gan` checkpoint folder.
+ *
+ * @example
+ * ```ts
+ * const g = loadGeneratorFile('assets/dcgan-shapes-32.safetensors');         // id dcgan:dcgan-shapes-32.safetensors:<hash>
+ * const s = loadGeneratorFile('checkpoint/550000.pt');                        // stylegan2, g_ema
+ * const b = loadGeneratorFile('biggan-deep-128', { classIndex: 339 });        // samples class 339 when given none
+ * ```
+ */
+export const loadGeneratorFile = (path: string, options: LoadGeneratorFileOptions = {}): Generator => {
   const where = `loadGeneratorFile(${path})`;
-  if (existsSync(path) && statSync(path).isDirectory()) return loadGeneratorCheckpoint(path);
-  let bytes: Uint8Array;
+  const g = existsSync(path) && statSync(path).isDirectory() && !existsSync(join(path, 'pytorch_model.bin'))
+    ? loadGeneratorCheckpoint(path)
+    : loadGenerator(path, { where, defaultConfig: dcganSmall32 });
+  if (options.classIndex === undefined) return g;
   try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new WeightsError(where, `cannot read the file (${e instanceof Error ? e.message : String(e)})`);
-  }
-  const { tensors, metadata } = parseSafetensors(bytes, where);
-  const model = metadata.model ?? (tensors.has('main.0.weight') ? 'dcgan' : undefined);
-  if (model !== 'dcgan' && model !== 'stylegan2') throw new WeightsError(where, `unsupported generator model ${JSON.stringify(model ?? null)} (supported: dcgan, stylegan2)`);
-  if (model === 'stylegan2' && !metadata.config) throw new WeightsError(where, 'a stylegan2 file needs its config metadata');
-  const config = metadata.config ? (JSON.parse(metadata.config) as unknown) : dcganSmall32;
-  const id = metadata.id ?? `${model}:${basename(path)}:${fnv1a(bytes)}`;
-  const g = createGanGenerator(model === 'stylegan2' ? { ...(config as object), kind: 'stylegan2' } : config, new Rng('load'), id);
-  try {
-    loadGanGeneratorWeights(g, tensors, where);
+    return withDefaultClass(g, options.classIndex);
   } catch (e) {
     g.dispose();
     throw e;
   }
-  return g;
 };
 
 /**
@@ -74,8 +76,7 @@ export const loadGeneratorCheckpoint = (dir: string, prefix = 'Gema'): Generator
   const ck = loadCheckpoint(dir);
   const model = (ck.meta as { config?: { model?: unknown } } | undefined)?.config?.model;
   if (model === undefined) throw new WeightsError(`loadGeneratorCheckpoint(${dir})`, 'checkpoint has no config.model (not written by train-gan?)');
-  const kind = isStyleGAN2Model(model) ? 'stylegan2' : 'dcgan';
-  const g = createGanGenerator(model, new Rng('load'), `${kind}:${basename(dir)}:step${ck.step}:${prefix}`);
+  const g = createGanGenerator(model, new Rng('load'), `${ganModelFamily(model)}:${basename(dir)}:step${ck.step}:${prefix}`);
   try {
     restoreVariables(ck, namedVariables(prefix, g.variables()));
   } catch (e) {

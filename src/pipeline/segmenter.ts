@@ -11,6 +11,7 @@ import { evaluate } from '../metrics/evaluate.ts';
 import type { ProtocolName } from '../metrics/protocols.ts';
 import { assertShape, type ImageBatch, type MaskBatch } from '../core/tensor.ts';
 import { ShapeError } from '../core/errors.ts';
+import type { LabelledSet } from '../data/tensors.ts';
 import type { EvaluationArtifact, Json, PipelineContext, SegmenterArtifact, Stage, SyntheticDataArtifact } from './types.ts';
 
 /**
@@ -38,6 +39,24 @@ export const predictProbabilities = (model: TrainableSegmenter, resolution: numb
   tf.dispose(outs);
   return out;
 };
+
+/**
+ * Class probabilities (softmax over K) of a K-class segmenter for images of any side: resized (bilinear)
+ * to the segmenter's side and back.
+ *
+ * @example
+ * ```ts
+ * const p = predictClassProbabilities((x, t) => unet.classLogits(x, t), 64, photos); // [N,H,W,K]
+ * ```
+ */
+export const predictClassProbabilities = (classLogits: (images: ImageBatch, training: boolean) => tf.Tensor4D, resolution: number, images: ImageBatch): tf.Tensor4D =>
+  tf.tidy(() => {
+    assertShape('predictClassProbabilities', images, [null, null, null, 3], 'images');
+    const [, h, w] = images.shape;
+    const same = h === resolution && w === resolution;
+    const p = tf.softmax(classLogits(same ? images : tf.image.resizeBilinear(images, [resolution, resolution], true), false), 3) as tf.Tensor4D;
+    return same ? p : tf.image.resizeBilinear(p, [h, w], true);
+  });
 
 /** Options of {@link trainSegmenterStage}. */
 export interface SegmenterStageOptions {
@@ -87,10 +106,14 @@ export const trainSegmenterStage = (opts: SegmenterStageOptions, ctx: PipelineCo
       steps: opts.config.steps, batchSize: opts.config.batchSize, lr: opts.config.optimizer.lr, resolution: opts.resolution,
       bestMetric: Number.isFinite(r.bestMetric) ? r.bestMetric : null, bestCheckpoint: r.bestCheckpoint ?? null, model: opts.modelRecord ?? null,
     };
+    const classes = data.preview.masks.shape[3];
+    const classLogits = model.classLogits?.bind(model);
     return {
       kind: 'segmenter' as const,
       resolution: opts.resolution,
+      classes,
       predict: (images: ImageBatch) => predictProbabilities(model, opts.resolution, images),
+      ...(classes > 1 && classLogits ? { predictClasses: (images: ImageBatch) => predictClassProbabilities(classLogits, opts.resolution, images) } : {}),
       model,
       ...(r.bestCheckpoint ? { checkpoint: r.bestCheckpoint } : {}),
       record,
@@ -117,21 +140,11 @@ export const ensembleSegmenters = (members: readonly SegmenterArtifact[]): Segme
   };
 };
 
-/** A labelled set to evaluate on. */
-export interface LabelledSet {
-  /** Name for reports. */
-  readonly name: string;
-  /** Images [N,H,W,3] in [-1,1]. */
-  readonly images: ImageBatch;
-  /** Ground-truth masks [N,H,W,1] in {0,1}. */
-  readonly masks: MaskBatch;
-}
-
 /** Metrics of predictions against ground truth (probabilities in, numbers out). */
 export type MetricsFn = (predicted: MaskBatch, truth: MaskBatch) => Promise<Readonly<Record<string, number>>>;
 
 /**
- * Metrics of one paper's evaluation protocol (default seed 000's `melas-kyriazi`):
+ * Metrics of one paper's evaluation protocol (default Melas-Kyriazi et al.'s `melas-kyriazi`):
  * `acc`, `iou`, `fmax` (and `mae` where defined), as the library's `evaluate` computes them.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * Generic stages: wrap a generator, run any registered method, generate a
+ * Generic stages: wrap a generator, run any method of a method table, generate a
  * synthetic training set. (Segmenter training and evaluation are in
  * `segmenter.ts`.)
  *
@@ -10,9 +10,13 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Generator } from '../models/generator.ts';
 import type { PairBatch, PairBatches } from '../train/segmenter.ts';
-import { epochBatchIndices } from '../train/gan.ts';
+import { epochBatchesOf } from '../data/batches.ts';
 import { stage, toStageError } from './stage.ts';
-import type { MethodRegistry, SegmentationMethod } from './registry.ts';
+import { decodeMethodConfig, type AnyMethodSpec, type InputsFor, type MethodNeed, type MethodSpec } from '../methods/spec.ts';
+import { ConfigError } from '../core/errors.ts';
+import { findMethod, type MethodTable } from '../methods/table.ts';
+import { latentDirectionMethod, type DirectionArtifact } from '../methods/latent-direction/method.ts';
+import type { LatentDirectionConfig } from '../methods/latent-direction/config.ts';
 import type { GeneratorArtifact, Json, MaskSourceArtifact, PipelineContext, Stage, SyntheticDataArtifact } from './types.ts';
 
 /**
@@ -30,25 +34,49 @@ export const useGenerator = (generator: Generator, source = 'in-memory'): Genera
 });
 
 /**
- * Stage: generator → mask source, through any registered method, with its config decoded
- * (partial configs take the paper defaults).
+ * Stage: generator → mask source through one method spec (its `prepare`, reported as the spec's stage).
  *
  * @example
  * ```ts
- * pipe(TE.right(useGenerator(g)), TE.chain(prepareMethod(registry, 'latent-direction', { iterations: 100 }, ctx)));
+ * pipe(TE.right(useGenerator(g)), TE.chain(prepareStage(latentDirectionMethod, PAPER_CONFIG, ctx)));
  * ```
  */
-export const prepareMethod = (registry: MethodRegistry, name: string, rawConfig: unknown, ctx: PipelineContext): Stage<GeneratorArtifact, MaskSourceArtifact> =>
+export const prepareStage = <C, S extends MaskSourceArtifact>(spec: MethodSpec<string, C, 'generator', S>, config: C, ctx: PipelineContext): Stage<GeneratorArtifact, S> =>
+  stage(spec.stage, ctx, (input: GeneratorArtifact) => spec.prepare({ generator: input.generator }, config, ctx));
+
+/**
+ * Stage: generator → learned latent direction (as a mask source): {@link prepareStage} of the latent-direction method.
+ *
+ * @example
+ * ```ts
+ * const run = pipe(TE.right(useGenerator(g)), TE.chain(findDirection(PAPER_CONFIG, { rng: new Rng(0) })));
+ * ```
+ */
+export const findDirection = (config: LatentDirectionConfig, ctx: PipelineContext): Stage<GeneratorArtifact, DirectionArtifact> =>
+  prepareStage(latentDirectionMethod, config, ctx);
+
+/**
+ * Stage: generator → mask source, through the method called `name` in a method table, with its config
+ * decoded over the paper defaults (partial configs allowed). An unknown name or a bad config is a typed Left.
+ *
+ * @example
+ * ```ts
+ * pipe(TE.right(useGenerator(g)), TE.chain(prepareMethod(METHODS, 'latent-direction', { iterations: 100 }, ctx)));
+ * ```
+ */
+export const prepareMethod = (table: MethodTable, name: string, rawConfig: unknown, ctx: PipelineContext): Stage<GeneratorArtifact, MaskSourceArtifact> =>
   (input) => {
-    let method: SegmentationMethod<unknown>;
+    let spec: AnyMethodSpec;
     try {
-      method = registry.get(name);
+      spec = findMethod(table, name);
     } catch (e) {
       return TE.left(toStageError(`prepare:${name}`)(e));
     }
-    const cfg = method.decodeConfig(rawConfig);
+    const more = spec.needs.filter((n) => n !== 'generator');
+    if (more.length > 0) return TE.left(new ConfigError(`prepare:${name}`, [{ path: 'method', expected: 'a method that needs only a generator (use runMethodPipeline for the others)', given: `${name} (needs ${spec.needs.join(', ')})` }]));
+    const cfg = decodeMethodConfig(spec, rawConfig);
     if (E.isLeft(cfg)) return TE.left(cfg.left);
-    return stage(`prepare:${name}`, ctx, (g: GeneratorArtifact) => method.prepare(g.generator, cfg.right, ctx))(input);
+    return stage(spec.stage, ctx, (g: GeneratorArtifact) => spec.prepare({ generator: g.generator } as InputsFor<MethodNeed>, cfg.right, ctx))(input);
   };
 
 /** Options of {@link generateData}. */
@@ -62,13 +90,6 @@ export interface GenerateDataOptions {
   /** Pairs kept as the preview. Default 8. */
   readonly previewCount?: number;
 }
-
-/** Step-indexed shuffled batches of an in-memory set (each epoch a fresh permutation from `seed`). */
-const memoryPairs = (images: tf.Tensor4D, masks: tf.Tensor4D, seed: string): PairBatches => (step, batchSize) =>
-  tf.tidy(() => {
-    const ix = tf.tensor1d(epochBatchIndices(images.shape[0], batchSize, seed, step), 'int32');
-    return { images: tf.gather(images, ix) as tf.Tensor4D, masks: tf.gather(masks, ix) as tf.Tensor4D };
-  });
 
 /**
  * Stage: mask source → synthetic training set.
@@ -108,7 +129,7 @@ export const generateData = (opts: GenerateDataOptions, ctx: PipelineContext): S
     const record: Json = { mode: 'memory', count: opts.count, meanForegroundFraction: fg, source: src.record };
     return {
       kind: 'synthetic-data' as const,
-      pairs: memoryPairs(images, masks, `${rng.seed}/batches`),
+      pairs: epochBatchesOf({ images, masks }, `${rng.seed}/batches`), // step-indexed, each epoch a fresh permutation
       preview,
       record,
       dispose: () => { for (const t of [images, masks, preview.images, preview.masks]) t.dispose(); },

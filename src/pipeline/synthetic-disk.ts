@@ -87,7 +87,7 @@ export const writeSyntheticSet = async (src: MaskSourceArtifact, dir: string, rn
   const manifestPath = join(dir, 'manifest.json');
   mkdirSync(dir, { recursive: true });
   let manifest: SyntheticManifest = {
-    version: 1, count: opts.count, shardSize, seed: rng.seed, generatorId: src.generator.id, resolution: src.generator.resolution, shards: [], complete: false, source: src.record,
+    version: 1, count: opts.count, shardSize, seed: rng.seed, generatorId: src.sourceId, resolution: src.resolution, shards: [], complete: false, source: src.record,
   };
   if (existsSync(manifestPath)) {
     const old = JSON.parse(readFileSync(manifestPath, 'utf8')) as SyntheticManifest;

@@ -14,14 +14,16 @@
  * @module
  */
 import type * as TE from 'fp-ts/lib/TaskEither.js';
+import type * as tf from '@tensorflow/tfjs';
 import type { Generator } from '../models/generator.ts';
-import type { Rng } from '../core/rng.ts';
+import type { MaskSource } from '../methods/spec.ts';
 import type { GanSegmenterError } from '../core/errors.ts';
 import type { ImageBatch, MaskBatch } from '../core/tensor.ts';
 import type { PairBatch, PairBatches } from '../train/segmenter.ts';
 
-/** A JSON value (what every `record` is made of). */
-export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
+export type { Json } from '../core/json.ts';
+export type { PipelineContext, PipelineEvent, StageEndEvent, StageProgressEvent, StageStartEvent } from '../core/events.ts';
+import type { Json } from '../core/json.ts';
 
 /** Anything with a JSON summary (every artifact). */
 export interface HasRecord {
@@ -31,54 +33,6 @@ export interface HasRecord {
 
 /** A stage: input artifact → (asynchronously) output artifact or a typed error. */
 export type Stage<I, O> = (input: I) => TE.TaskEither<GanSegmenterError, O>;
-
-// ---------------------------------------------------------------------------
-// Events and context
-// ---------------------------------------------------------------------------
-
-/** A stage started. */
-export interface StageStartEvent {
-  /** Discriminant. */
-  readonly type: 'stage-start';
-  /** Stage name. */
-  readonly stage: string;
-}
-/** A stage finished. */
-export interface StageEndEvent {
-  /** Discriminant. */
-  readonly type: 'stage-end';
-  /** Stage name. */
-  readonly stage: string;
-  /** Wall-clock seconds. */
-  readonly seconds: number;
-  /** The stage's output record. */
-  readonly record: Json;
-}
-/** Progress inside a stage (loss values, steps). */
-export interface StageProgressEvent {
-  /** Discriminant. */
-  readonly type: 'stage-progress';
-  /** Stage name. */
-  readonly stage: string;
-  /** Steps done. */
-  readonly step: number;
-  /** Total steps. */
-  readonly total: number;
-  /** Named scalars (losses, metrics). */
-  readonly scalars: Readonly<Record<string, number>>;
-}
-/** Everything a pipeline reports. */
-export type PipelineEvent = StageStartEvent | StageEndEvent | StageProgressEvent;
-
-/** Shared context of a pipeline run. */
-export interface PipelineContext {
-  /** Root randomness; each stage forks its own stream by name. */
-  readonly rng: Rng;
-  /** Receives progress events. */
-  readonly onEvent?: (e: PipelineEvent) => void;
-  /** Output directory for files (checkpoints, grids); stages that write need it. */
-  readonly outDir?: string;
-}
 
 // ---------------------------------------------------------------------------
 // Artifacts
@@ -95,21 +49,15 @@ export interface GeneratorArtifact {
 }
 
 
-/** Something that makes (image, mask) pairs from a generator: the output of a method. */
-export interface MaskSourceArtifact {
-  /** Discriminant. */
-  readonly kind: 'mask-source';
-  /** Registry name of the method that made it (e.g. `latent-direction`). */
-  readonly method: string;
-  /** The generator it samples from. */
-  readonly generator: Generator;
-  /** `n` pairs that pass the method's filters. */
-  sample(n: number, rng: Rng): PairBatch;
-  /** Free the method's tensors (not the generator's). */
-  dispose(): void;
-  /** JSON summary. */
-  readonly record: Json;
-}
+/**
+ * Something that makes (image, mask) pairs: the output of a method (see `MaskSource` in `methods/spec.ts`).
+ *
+ * @example
+ * ```ts
+ * const src: MaskSourceArtifact = await latentDirectionMethod.prepare({ generator: g }, PAPER_CONFIG, ctx);
+ * ```
+ */
+export type MaskSourceArtifact = MaskSource;
 
 /** A synthetic training set (in memory or streamed). */
 export interface SyntheticDataArtifact {
@@ -131,8 +79,12 @@ export interface SyntheticDataArtifact {
 export interface SegmenterArtifact {
   /** Discriminant. */
   readonly kind: 'segmenter';
-  /** Foreground probability [N,H,W,1] for images [N,H,W,3] in [-1,1] (any side the model accepts). */
+  /** Foreground probability [N,H,W,1] for images [N,H,W,3] in [-1,1] (any side the model accepts); for K-class segmenters 1 − p(background). */
   predict(images: ImageBatch): MaskBatch;
+  /** Classes it was trained on: 1 (binary foreground) or K (channel 0 the background). Default 1. */
+  readonly classes?: number;
+  /** K-class segmenters: class probabilities [N,H,W,K] (softmax) at the images' side. */
+  predictClasses?(images: ImageBatch): tf.Tensor4D;
   /** Side length the segmenter was trained at. */
   readonly resolution: number;
   /** Checkpoint path, if saved. */

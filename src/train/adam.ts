@@ -7,13 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { PositiveNumber } from '../core/codec.ts';
+import { NonNegativeInt, PositiveNumber } from '../core/codec.ts';
 import { fusedAdamUpdate } from '../core/fused-ops.ts';
 import { ShapeError } from '../core/errors.ts';
 
 /** Adam settings for one network. */
 export const AdamConfig = t.type({
-  /** Learning rate. StyleGAN2: 0.002; DCGAN: 0.0002; seed 000 UNet: 0.001. */
+  /** Learning rate. StyleGAN2: 0.002; DCGAN: 0.0002; Melas-Kyriazi et al. UNet: 0.001. */
   lr: PositiveNumber,
   /** First-moment decay. StyleGAN2: 0; DCGAN: 0.5; default 0.9. */
   beta1: t.number,
@@ -50,6 +50,44 @@ export interface AdamState {
 }
 
 /**
+ * How an {@link Adam} step is computed; both are Adam, they differ in the last bits.
+ * - `standard`: bias corrections `1 − βᵗ` in float64, `x ← x − (m̂·lr)/(√v̂ + ε)`, one native
+ *   kernel per variable where the backend has it.
+ * - `tfjs`: `tf.train.adam`'s operation order, bit for bit: `βᵗ` accumulated as float32
+ *   products, `x ← (m̂/(√v̂ + ε))·(−lr) + x`, tfjs ops only. For ports that were written
+ *   with `tf.train.adam` and must keep their numbers (tfjs's default ε is the backend's
+ *   float32 epsilon, 1e-7).
+ *
+ * @example
+ * ```ts
+ * const arithmetic: AdamArithmetic = 'tfjs';
+ * const opt = new Adam([direction], { lr: 5e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7 }, { arithmetic });
+ * ```
+ */
+export type AdamArithmetic = 'standard' | 'tfjs';
+
+/**
+ * Options of {@link Adam} beyond its {@link AdamConfig}.
+ *
+ * @example
+ * ```ts
+ * const opt = new Adam(vars, config, { arithmetic: 'tfjs' } satisfies AdamOptions);
+ * ```
+ */
+export interface AdamOptions {
+  /** Default `standard`. */
+  readonly arithmetic?: AdamArithmetic;
+}
+
+/** `β^t` as `tf.train.adam` accumulates it: float32 products of float32 β, `β^1` at the first step. */
+const float32Power = (beta: number, t: number): number => {
+  const b = Math.fround(beta);
+  let acc = b;
+  for (let k = 1; k < t; k++) acc = Math.fround(acc * b); // a product of two float32 values is exact in float64: one rounding, as float32 arithmetic
+  return acc;
+};
+
+/**
  * Adam over a fixed list of variables.
  *
  * @example
@@ -57,6 +95,8 @@ export interface AdamState {
  * const opt = new Adam(vars, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
  * const { value, grads } = tf.variableGrads(() => loss(), vars);
  * opt.apply(grads);
+ * // tf.train.adam(5e-3)'s numbers, bit for bit:
+ * const same = new Adam(vars, { lr: 5e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7 }, { arithmetic: 'tfjs' });
  * ```
  */
 export class Adam {
@@ -64,13 +104,18 @@ export class Adam {
   readonly variables: readonly tf.Variable[];
   /** Current settings (the learning rate may be changed by a schedule). */
   config: AdamConfig;
+  /** How a step is computed. */
+  readonly arithmetic: AdamArithmetic;
   private m: tf.Variable[];
   private v: tf.Variable[];
   private t = 0;
+  /** `tfjs` arithmetic: the float32 `β₁ᵗ, β₂ᵗ` of step `t` (recomputed after {@link Adam.setStep}). */
+  private acc = { t: 0, b1: NaN, b2: NaN, beta1: 1, beta2: 1 };
 
-  constructor(variables: readonly tf.Variable[], config: AdamConfig) {
+  constructor(variables: readonly tf.Variable[], config: AdamConfig, options: AdamOptions = {}) {
     this.variables = variables;
     this.config = config;
+    this.arithmetic = options.arithmetic ?? 'standard';
     this.m = tf.tidy(() => variables.map((x) => tf.variable(tf.zerosLike(x), false)));
     this.v = tf.tidy(() => variables.map((x) => tf.variable(tf.zerosLike(x), false)));
   }
@@ -87,6 +132,10 @@ export class Adam {
    */
   apply(grads: tf.NamedTensorMap, lr: number = this.config.lr): void {
     this.t += 1;
+    if (this.arithmetic === 'tfjs') {
+      this.applyTfjs(grads, lr);
+      return;
+    }
     const { beta1: b1, beta2: b2, eps } = this.config;
     const c1 = 1 - b1 ** this.t, c2 = 1 - b2 ** this.t;
     // Each variable on its own and each term in its own tidy: at most four parameter-sized
@@ -111,6 +160,31 @@ export class Adam {
         const num = tf.tidy(() => tf.mul(tf.div(m, c1), lr)); // m̂·lr
         const den = tf.tidy(() => tf.add(tf.sqrt(tf.div(v, c2)), eps)); // √v̂ + ε
         x.assign(tf.sub(x, tf.div(num, den)));
+      });
+    });
+  }
+
+  /** `tf.train.adam`'s `applyGradients` (tfjs-core 4.x `adam_optimizer.ts`), op for op. */
+  private applyTfjs(grads: tf.NamedTensorMap, lr: number): void {
+    const { beta1: b1, beta2: b2, eps } = this.config;
+    const a = this.acc;
+    this.acc = a.t === this.t - 1 && a.t > 0 && a.b1 === b1 && a.b2 === b2
+      ? { t: this.t, b1, b2, beta1: Math.fround(a.beta1 * Math.fround(b1)), beta2: Math.fround(a.beta2 * Math.fround(b2)) }
+      : { t: this.t, b1, b2, beta1: float32Power(b1, this.t), beta2: float32Power(b2, this.t) };
+    tf.tidy(() => {
+      const oneMinusAccBeta1 = tf.sub(1, tf.scalar(this.acc.beta1));
+      const oneMinusAccBeta2 = tf.sub(1, tf.scalar(this.acc.beta2));
+      this.variables.forEach((x, i) => {
+        const g = grads[x.name];
+        if (!g) return;
+        const m = this.m[i]!, v = this.v[i]!;
+        const newM = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+        const newV = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+        const mHat = tf.div(newM, oneMinusAccBeta1);
+        const vHat = tf.div(newV, oneMinusAccBeta2);
+        m.assign(newM);
+        v.assign(newV);
+        x.assign(tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), -lr), x));
       });
     });
   }
@@ -157,7 +231,7 @@ export const LrSchedule = t.union([
     kind: t.literal('constant'),
   }),
   t.type({
-    /** Step decay (seed 000: ×0.2 every 8000 steps). */
+    /** Step decay (Melas-Kyriazi et al.: ×0.2 every 8000 steps). */
     kind: t.literal('step'),
     /** Decay every this many steps. */
     every: PositiveNumber,
@@ -169,6 +243,14 @@ export const LrSchedule = t.union([
     kind: t.literal('cosine'),
     /** Final rate as a fraction of the initial one. */
     minFactor: t.number,
+  }),
+  t.type({
+    /** PyTorch `MultiStepLR`: the rate times `gamma` from each milestone step on (a milestone listed twice counts twice). */
+    kind: t.literal('multistep'),
+    /** Steps (0-based) at which the rate decays. */
+    milestones: t.array(NonNegativeInt),
+    /** Multiply the rate by this at each milestone. */
+    gamma: PositiveNumber,
   }),
 ]);
 /** A learning-rate schedule. */
@@ -191,6 +273,14 @@ export const scheduledLr = (s: LrSchedule, lr: number, step: number, total: numb
     case 'cosine': {
       const p = Math.min(1, step / Math.max(1, total));
       return lr * (s.minFactor + (1 - s.minFactor) * 0.5 * (1 + Math.cos(Math.PI * p)));
+    }
+    case 'multistep': {
+      // Chained, as PyTorch's MultiStepLR: one multiplication per milestone passed (gamma^count for a repeated one).
+      const counts = new Map<number, number>();
+      for (const m of s.milestones) counts.set(m, (counts.get(m) ?? 0) + 1);
+      let out = lr;
+      for (const [m, k] of [...counts].sort((a, b) => a[0] - b[0])) if (m <= step) out *= s.gamma ** k;
+      return out;
     }
   }
 };

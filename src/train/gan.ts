@@ -1,10 +1,11 @@
 /**
- * GAN training as phases with intervals (NVlabs stylegan2-ada `training_loop`):
- * `Gmain` every step, `Greg` (lazy path-length regularization, for generators
- * with a mapping network) every `plInterval` steps, `Dmain` every step, `Dreg`
- * (lazy R1) every `r1Interval` steps; generator EMA; DiffAugment on everything the discriminator sees;
- * fixed latents rendered to a sample grid every `sampleEvery` steps. Every
- * random draw comes from (seed, step), so a resumed run is bit-identical.
+ * GAN training as a list of phases with intervals (NVlabs stylegan2-ada
+ * `training_loop`; the phases are in `phases.ts`): by default `Gmain` every step,
+ * `Greg` (lazy path-length regularization, for generators with a mapping network)
+ * every `plInterval` steps, `Dmain` every step, `Dreg` (lazy R1) every `r1Interval`
+ * steps; then the generator EMA; DiffAugment on everything the discriminator sees;
+ * fixed latents rendered to a sample grid every `sampleEvery` steps. Every random
+ * draw comes from (seed, step), so a resumed run is bit-identical.
  *
  * @module
  */
@@ -15,14 +16,15 @@ import { NonNegativeInt, PositiveInt, Probability } from '../core/codec.ts';
 import { ConfigError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { Module } from '../core/tensor.ts';
+import type { StepBatches } from '../data/batches.ts';
 import { Adam, AdamConfig, lazyRegularizedAdam } from './adam.ts';
 import { DiffAugmentPolicy, diffAugment } from './augment.ts';
 import { copyVariables, emaBeta, emaUpdate } from './ema.ts';
 import type { TrainEventHandler } from './events.ts';
 import { dHingeLoss, dLogisticLoss, gHingeLoss, gNonSaturatingLoss } from './losses.ts';
 import { namedVariables, runLoop, type RunResult } from './loop.ts';
-import { pathLengthPenalty, r1Penalty } from './regularizers.ts';
-import { minimize, stepRng, type NonFinitePolicy } from './step.ts';
+import { defaultGanPhases, type GanPhase, type GanPhaseContext } from './phases.ts';
+import { minimize, stepRng, type MinimizeResult, type NonFinitePolicy } from './step.ts';
 
 // ---------------------------------------------------------------------------
 // What the trainer needs from the networks
@@ -65,9 +67,14 @@ export interface GanNetworks {
 
 /**
  * Real images for step `step`: must be a function of (step, batch size) only
- * (e.g. {@link epochBatches}), so resumed runs see the same data.
+ * (e.g. `epochBatches` of `data/batches.ts`), so resumed runs see the same data.
+ *
+ * @example
+ * ```ts
+ * const reals: RealBatches = epochBatches(images, 'seed'); // images [N,H,W,C] in [-1,1]
+ * ```
  */
-export type RealBatches = (step: number, batchSize: number) => tf.Tensor4D;
+export type RealBatches = StepBatches<tf.Tensor4D>;
 
 // ---------------------------------------------------------------------------
 // Config
@@ -182,9 +189,31 @@ export interface TrainGanOptions {
   readonly beforeCommit?: () => void;
   /** Any JSON to store with the config in checkpoints (e.g. the model config, for the CLI's resume). */
   readonly extraConfig?: unknown;
+  /**
+   * The phases run at each step, in order (then the EMA update). Default
+   * {@link defaultGanPhases}`(config)`; a method appends its own (e.g. a regularizer).
+   * Names must be unique, `every` a positive integer.
+   */
+  readonly phases?: readonly GanPhase[];
 }
 
 const trainable = (m: Module): tf.Variable[] => m.variables().filter((v) => v.trainable);
+
+/** Meta keys the trainer itself writes: phases may not use them for their statistics. */
+const RESERVED_STATS = ['optGStep', 'optDStep'];
+
+const checkPhases = (phases: readonly GanPhase[]): void => {
+  const errors: Array<{ path: string; expected: string; given: string }> = [];
+  const seen = new Set<string>();
+  phases.forEach((p, i) => {
+    if (seen.has(p.name)) errors.push({ path: `phases[${i}].name`, expected: 'a name no other phase has (it namespaces the random streams)', given: JSON.stringify(p.name) });
+    seen.add(p.name);
+    if (!(Number.isInteger(p.every) && p.every >= 1)) errors.push({ path: `phases[${i}].every`, expected: 'a positive integer', given: String(p.every) });
+    if (p.network !== 'G' && p.network !== 'D') errors.push({ path: `phases[${i}].network`, expected: "'G' or 'D'", given: JSON.stringify(p.network) });
+    for (const k of Object.keys(p.stats ?? {})) if (RESERVED_STATS.includes(k)) errors.push({ path: `phases[${i}].stats.${k}`, expected: `a name other than ${RESERVED_STATS.join(', ')}`, given: k });
+  });
+  if (errors.length > 0) throw new ConfigError('trainGan', errors);
+};
 
 /**
  * Train a GAN. Resolves when `config.steps` are done (or on abort).
@@ -198,11 +227,12 @@ const trainable = (m: Module): tf.Variable[] => m.variables().filter((v) => v.tr
 export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
   const c = o.config;
   const { generator: g, generatorEma: gEma, discriminator: d } = o.networks;
-  const { mapToW, synthesizeW } = g;
   const pathLength = c.plWeight > 0;
-  if (pathLength && (mapToW === undefined || synthesizeW === undefined)) {
+  if (pathLength && (g.mapToW === undefined || g.synthesizeW === undefined)) {
     throw new ConfigError('trainGan', [{ path: 'plWeight', expected: '0 for a generator without mapToW/synthesizeW (no mapping network)', given: String(c.plWeight) }]);
   }
+  const phases = o.phases ?? defaultGanPhases(c);
+  checkPhases(phases);
   const gOpt = new Adam(trainable(g), pathLength ? lazyRegularizedAdam(c.g, c.plInterval) : c.g);
   const dOpt = new Adam(trainable(d), c.r1Gamma > 0 ? lazyRegularizedAdam(c.d, c.r1Interval) : c.d);
   copyVariables(gEma.variables(), g.variables());
@@ -216,73 +246,45 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
     return emaBeta(c.batchSize, kimg);
   };
   const fixedZ = tf.tensor2d(new Rng(`${c.seed}/fixed-z`).normalArray(c.numSamples * g.latentDim), [c.numSamples, g.latentDim]);
-  const dLoss = c.loss === 'hinge' ? dHingeLoss : dLogisticLoss;
-  const gLoss = c.loss === 'hinge' ? gHingeLoss : gNonSaturatingLoss;
+  const losses = c.loss === 'hinge' ? { generator: gHingeLoss, discriminator: dHingeLoss } : { generator: gNonSaturatingLoss, discriminator: dLogisticLoss };
   const policy: NonFinitePolicy = c.onNonFinite;
-  /** Running mean path length `a` (checkpointed in the meta). */
-  let plMean = 0;
+  // Running statistics, checkpointed in the meta after the optimizer steps. `plMean` (the path-length
+  // target `a`) is always kept, as NVlabs' StyleGAN2Loss keeps `pl_mean`, so every checkpoint has it.
+  const initialStats: Record<string, number> = { plMean: 0 };
+  for (const p of phases) for (const [k, v] of Object.entries(p.stats ?? {})) if (!(k in initialStats)) initialStats[k] = v;
+  const stats: Record<string, number> = { ...initialStats };
 
-  const latents = (step: number, label: string): tf.Tensor2D =>
-    tf.tensor2d(stepRng(c.seed, step, label).normalArray(c.batchSize * g.latentDim), [c.batchSize, g.latentDim]);
-  const augmenter = (step: number, label: string): ((x: tf.Tensor4D) => tf.Tensor4D) => {
-    const rng = stepRng(c.seed, step, label);
-    const on = c.augment.length > 0 && rng.bernoulli(c.augmentProbability);
-    return (x) => (on ? diffAugment(x, c.augment, rng) : x);
+  const context = (phase: GanPhase, step: number): GanPhaseContext => {
+    const rng = (label: string): Rng => stepRng(c.seed, step, `${phase.name}/${label}`);
+    return {
+      step,
+      config: c,
+      networks: o.networks,
+      rng,
+      latents: (label, n = c.batchSize) => tf.tensor2d(rng(label).normalArray(n * g.latentDim), [n, g.latentDim]),
+      reals: () => o.reals(step, c.batchSize),
+      augment: (label) => {
+        const r = rng(label);
+        const on = c.augment.length > 0 && r.bernoulli(c.augmentProbability);
+        return (x) => (on ? diffAugment(x, c.augment, r) : x);
+      },
+      losses,
+      stats,
+    };
   };
 
   const step = (s: number) => {
     const scalars: Record<string, number> = {};
     const skipped: string[] = [];
-    // Gmain
-    {
-      const z = latents(s, 'Gmain/z');
-      const aug = augmenter(s, 'Gmain/aug');
-      const r = minimize(gOpt, () => gLoss(d.score(aug(g.generate(z, true)), true)), { step: s, phase: 'Gmain', onNonFinite: policy });
-      z.dispose();
-      scalars['loss/G'] = r.loss;
-      if (r.skipped) skipped.push('Gmain');
-    }
-    // Greg: lazy path-length regularization on a shrunk batch (NVlabs `pl_batch_shrink`)
-    if (pathLength && s % c.plInterval === 0 && mapToW && synthesizeW) {
-      const n = Math.max(1, Math.floor(c.batchSize / c.plBatchShrink));
-      const z = tf.tensor2d(stepRng(c.seed, s, 'Greg/z').normalArray(n * g.latentDim), [n, g.latentDim]);
-      const noiseRng = stepRng(c.seed, s, 'Greg/noise');
-      const weight = c.plWeight * c.plInterval;
-      let batchMean = NaN;
-      const r = minimize(gOpt, () => {
-        const { penalty, pathMean } = pathLengthPenalty(
-          (w) => synthesizeW.call(g, w, true), mapToW.call(g, z, true),
-          (shape) => tf.tensor4d(noiseRng.normalArray(shape.reduce((a, b) => a * b, 1)), shape as [number, number, number, number]),
-          plMean, c.plDecay);
-        batchMean = pathMean.dataSync()[0]!;
-        return tf.mul(penalty, weight) as tf.Scalar;
-      }, { step: s, phase: 'Greg', onNonFinite: policy });
-      z.dispose();
-      if (r.skipped) skipped.push('Greg');
-      else plMean += c.plDecay * (batchMean - plMean);
-      scalars['loss/pl'] = r.loss / weight;
-      scalars['pl/mean'] = plMean;
-    }
-    // Dmain
-    {
-      const z = latents(s, 'Dmain/z');
-      const fakes = tf.tidy(() => g.generate(z, true));
-      const real = o.reals(s, c.batchSize);
-      const augR = augmenter(s, 'Dmain/augReal'), augF = augmenter(s, 'Dmain/augFake');
-      const r = minimize(dOpt, () => dLoss(d.score(augR(real), true), d.score(augF(fakes), true)), { step: s, phase: 'Dmain', onNonFinite: policy });
-      tf.dispose([z, fakes, real]);
-      scalars['loss/D'] = r.loss;
-      if (r.skipped) skipped.push('Dmain');
-    }
-    // Dreg: lazy R1
-    if (c.r1Gamma > 0 && s % c.r1Interval === 0) {
-      const real = o.reals(s, c.batchSize);
-      const aug = augmenter(s, 'Dreg/aug');
-      const weight = (c.r1Gamma / 2) * c.r1Interval;
-      const r = minimize(dOpt, () => tf.mul(r1Penalty((x) => d.score(aug(x), true), real), weight) as tf.Scalar, { step: s, phase: 'Dreg', onNonFinite: policy });
-      real.dispose();
-      scalars['loss/r1'] = r.loss / weight;
-      if (r.skipped) skipped.push('Dreg');
+    for (const phase of phases) {
+      if (s % phase.every !== 0) continue;
+      const ctx = context(phase, s);
+      // Everything the phase makes (latents, reals, fakes, its loss) is freed with this tidy.
+      tf.tidy(() => {
+        const r: MinimizeResult = minimize(phase.network === 'G' ? gOpt : dOpt, () => phase.loss(ctx), { step: s, phase: phase.name, onNonFinite: policy });
+        if (r.skipped) skipped.push(phase.name);
+        Object.assign(scalars, phase.after ? phase.after(r, ctx) : { [`loss/${phase.name}`]: r.loss });
+      });
     }
     // EMA of G (after Dmain, whose forward pass also updated G's batch-norm statistics)
     const beta = betaAt(s);
@@ -320,12 +322,15 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
         ...namedVariables('optG', gOpt.stateVariables()),
         ...namedVariables('optD', dOpt.stateVariables()),
       }),
-      meta: () => ({ optGStep: gOpt.step, optDStep: dOpt.step, plMean }),
+      meta: () => ({ optGStep: gOpt.step, optDStep: dOpt.step, ...stats }),
       restoreMeta: (m) => {
-        const mm = m as { optGStep: number; optDStep: number; plMean?: number };
+        const mm = m as { optGStep: number; optDStep: number } & Readonly<Record<string, unknown>>;
         gOpt.setStep(mm.optGStep);
         dOpt.setStep(mm.optDStep);
-        plMean = mm.plMean ?? 0;
+        for (const k of Object.keys(initialStats)) {
+          const v = mm[k];
+          stats[k] = typeof v === 'number' ? v : initialStats[k]!;
+        }
       },
       step,
       after: sample,
@@ -343,45 +348,3 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
     fixedZ.dispose();
   }
 };
-
-// ---------------------------------------------------------------------------
-// Data order as a function of (seed, step)
-// ---------------------------------------------------------------------------
-
-/**
- * Indices of the batch at `step` when walking `n` items in epochs, each epoch
- * a fresh permutation seeded by (seed, epoch): a pure function of its arguments.
- *
- * @example
- * ```ts
- * const idx = epochBatchIndices(200, 16, 'seed', 37); // 16 indices in [0,200)
- * ```
- */
-export const epochBatchIndices = (n: number, batchSize: number, seed: number | string, step: number): number[] => {
-  const out: number[] = [];
-  let pos = step * batchSize;
-  const perms = new Map<number, number[]>();
-  while (out.length < batchSize) {
-    const epoch = Math.floor(pos / n);
-    let perm = perms.get(epoch);
-    if (!perm) {
-      perm = stepRng(seed, epoch, 'epoch').shuffle(Array.from({ length: n }, (_, i) => i));
-      perms.set(epoch, perm);
-    }
-    out.push(perm[pos % n]!);
-    pos += 1;
-  }
-  return out;
-};
-
-/**
- * {@link RealBatches} over a tensor of images held in memory, in seeded epochs.
- *
- * @example
- * ```ts
- * const reals = epochBatches(images, 'seed'); // images [N,H,W,C]
- * const x = reals(0, 16);
- * ```
- */
-export const epochBatches = (images: tf.Tensor4D, seed: number | string): RealBatches => (step, batchSize) =>
-  tf.tidy(() => tf.gather(images, tf.tensor1d(epochBatchIndices(images.shape[0], batchSize, seed, step), 'int32')));

@@ -18,4 +18,7 @@ export * from './log.ts';
 export * from './checkpoint.ts';
 export * from './loop.ts';
 export * from './gan.ts';
+export * from './phases.ts';
+// The step-indexed batchers live in `data/batches.ts`; re-exported here, where the public surface had them.
+export { epochBatchIndices, epochBatches } from '../data/batches.ts';
 export * from './segmenter.ts';

@@ -78,3 +78,32 @@ export const diceLoss = (logits: tf.Tensor4D, targets: tf.Tensor4D, eps = 1): tf
     const denom = tf.add(tf.sum(p, [1, 2, 3]), tf.sum(targets, [1, 2, 3]));
     return tf.mean(tf.sub(1, tf.div(tf.add(tf.mul(2, inter), eps), tf.add(denom, eps))));
   });
+
+/**
+ * Categorical cross-entropy of K-class logits against class probabilities (one-hot for hard masks),
+ * `−Σ_k y_k · log softmax(x)_k`, mean over pixels and images.
+ *
+ * @example
+ * ```ts
+ * const loss = softmaxCrossEntropy(logits, masks); // [N,H,W,K] each
+ * ```
+ */
+export const softmaxCrossEntropy = (logits: tf.Tensor4D, targets: tf.Tensor4D): tf.Scalar =>
+  tf.tidy(() => tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits, 3)), 3))));
+
+/**
+ * Soft Dice loss of K-class probabilities `softmax(logits)` against class masks: per image and class
+ * `1 − (2·Σpy + ε) / (Σp + Σy + ε)` (ε = 1), averaged over classes and images.
+ *
+ * @example
+ * ```ts
+ * const loss = softmaxDiceLoss(logits, masks); // [N,H,W,K] each
+ * ```
+ */
+export const softmaxDiceLoss = (logits: tf.Tensor4D, targets: tf.Tensor4D, eps = 1): tf.Scalar =>
+  tf.tidy(() => {
+    const p = tf.softmax(logits, 3);
+    const inter = tf.sum(tf.mul(p, targets), [1, 2]);
+    const denom = tf.add(tf.sum(p, [1, 2]), tf.sum(targets, [1, 2]));
+    return tf.mean(tf.sub(1, tf.div(tf.add(tf.mul(2, inter), eps), tf.add(denom, eps))));
+  });

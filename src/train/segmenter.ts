@@ -1,5 +1,5 @@
 /**
- * Segmenter training (seed 000's UNet stage): any stream of (image, mask)
+ * Segmenter training (Melas-Kyriazi et al.'s UNet stage): any stream of (image, mask)
  * pairs, BCE and/or Dice, Adam with a learning-rate schedule, seeded
  * augmentation (flip, random resized crop, colour jitter; every draw a function
  * of (seed, step)), validation every N steps with best and last checkpoints.
@@ -17,7 +17,8 @@ import { drawJitterFactors, randomCropWindow } from '../data/augment.ts';
 import { Adam, AdamConfig, LrSchedule, scheduledLr } from './adam.ts';
 import { saveCheckpoint } from './checkpoint.ts';
 import type { TrainEventHandler } from './events.ts';
-import { bceWithLogits, diceLoss } from './losses.ts';
+import { bceWithLogits, diceLoss, softmaxCrossEntropy, softmaxDiceLoss } from './losses.ts';
+import { ShapeError } from '../core/errors.ts';
 import { namedVariables, runLoop, type RunResult } from './loop.ts';
 import { minimize, stepRng } from './step.ts';
 
@@ -25,13 +26,15 @@ import { minimize, stepRng } from './step.ts';
 export interface TrainableSegmenter extends Module {
   /** images [N,H,W,3] in [-1,1] → foreground logits [N,H,W,1]. */
   logits(images: ImageBatch, training: boolean): tf.Tensor4D;
+  /** images → class logits [N,H,W,K] (channel 0 the background); needed to train on K-class masks. */
+  classLogits?(images: ImageBatch, training: boolean): tf.Tensor4D;
 }
 
 /** One batch of pairs. */
 export interface PairBatch {
   /** Images [N,H,W,3] in [-1,1]. */
   readonly images: ImageBatch;
-  /** Masks [N,H,W,1] in [0,1]. */
+  /** Masks [N,H,W,K] in [0,1]: K = 1 a binary foreground mask; K > 1 class probabilities, channel 0 the background. */
   readonly masks: MaskBatch;
 }
 
@@ -137,17 +140,17 @@ export const segmenterAugmentDefaults: Required<SegmenterAugmentConfig> = {
 export const SegmenterTrainConfig = t.intersection([t.type({
   /** Seed of every random draw of the run. */
   seed: t.union([t.number, t.string]),
-  /** Training steps. Seed 000: 12000. */
+  /** Training steps. Melas-Kyriazi et al.: 12000. */
   steps: PositiveInt,
-  /** Batch size. Seed 000: 128 (95 synthetic + real); use what fits. */
+  /** Batch size. Melas-Kyriazi et al.: 128 (95 synthetic + real); use what fits. */
   batchSize: PositiveInt,
-  /** Adam. Seed 000: lr 1e-3, β (0.9, 0.999). */
+  /** Adam. Melas-Kyriazi et al.: lr 1e-3, β (0.9, 0.999). */
   optimizer: AdamConfig,
-  /** Learning-rate schedule. Seed 000: step decay ×0.2 every 8000 steps. */
+  /** Learning-rate schedule. Melas-Kyriazi et al.: step decay ×0.2 every 8000 steps. */
   schedule: LrSchedule,
-  /** Weight of the BCE loss. Seed 000: 1. */
+  /** Weight of the BCE loss. Melas-Kyriazi et al.: 1. */
   bceWeight: t.number,
-  /** Weight of the Dice loss. Seed 000: 0. */
+  /** Weight of the Dice loss. Melas-Kyriazi et al.: 0. */
   diceWeight: t.number,
   /** Probability of a horizontal flip per pair (when `augment` has `flip`, as by default). */
   flipProbability: Probability,
@@ -168,14 +171,14 @@ export const SegmenterTrainConfig = t.intersection([t.type({
 export type SegmenterTrainConfig = t.TypeOf<typeof SegmenterTrainConfig>;
 
 /**
- * Seed 000's UNet settings (Adam 1e-3, BCE, ×0.2 every 8000 of 12000 steps), shortened batch.
+ * Melas-Kyriazi et al.'s UNet settings (Adam 1e-3, BCE, ×0.2 every 8000 of 12000 steps), shortened batch.
  *
  * @example
  * ```ts
- * const cfg: SegmenterTrainConfig = { ...seed000SegmenterDefaults, steps: 500 as PositiveInt };
+ * const cfg: SegmenterTrainConfig = { ...melasKyriaziSegmenterDefaults, steps: 500 as PositiveInt };
  * ```
  */
-export const seed000SegmenterDefaults: SegmenterTrainConfig = {
+export const melasKyriaziSegmenterDefaults: SegmenterTrainConfig = {
   seed: 0,
   steps: 12000 as PositiveInt,
   batchSize: 16 as PositiveInt,
@@ -349,11 +352,20 @@ export const trainSegmenter = async (o: TrainSegmenterOptions): Promise<Segmente
     const lr = scheduledLr(c.schedule, c.optimizer.lr, s, c.steps);
     const raw = o.pairs(s, c.batchSize);
     assertShape('trainSegmenter', raw.images, [null, null, null, 3], 'images');
-    assertShape('trainSegmenter', raw.masks, [raw.images.shape[0], raw.images.shape[1], raw.images.shape[2], 1], 'masks');
+    assertShape('trainSegmenter', raw.masks, [raw.images.shape[0], raw.images.shape[1], raw.images.shape[2], null], 'masks');
+    const classes = raw.masks.shape[3];
+    const classLogits = o.model.classLogits?.bind(o.model);
+    if (classes > 1 && classLogits === undefined) throw new ShapeError('trainSegmenter', `masks have ${classes} classes but the model has no classLogits (a UNet with nClasses = ${classes} has)`);
     const b = augmentSegmenterBatch(raw, c, c.seed, s);
     const r = minimize(
       opt,
       () => {
+        if (classes > 1 && classLogits) {
+          // K-class masks: cross-entropy (weight bceWeight) and soft Dice (weight diceWeight) of the softmax.
+          const l = classLogits(b.images, true);
+          if (l.shape[3] !== classes) throw new ShapeError('trainSegmenter', `masks have ${classes} classes, the model's logits ${l.shape[3]}`);
+          return tf.add(tf.mul(softmaxCrossEntropy(l, b.masks), c.bceWeight), tf.mul(softmaxDiceLoss(l, b.masks), c.diceWeight)) as tf.Scalar;
+        }
         const logits = o.model.logits(b.images, true);
         return tf.add(tf.mul(bceWithLogits(logits, b.masks), c.bceWeight), tf.mul(diceLoss(logits, b.masks), c.diceWeight)) as tf.Scalar;
       },

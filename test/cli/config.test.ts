@@ -38,3 +38,22 @@ test('loadConfig reports every wrong field, bad files and bad overrides as Confi
   assert.ok(E.isLeft(o) && o.left.issues.length === 3);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('loadConfig decodes file + overrides over the defaults (core decodeWithDefaults): objects merge, null and arrays replace; cli deepMerge is core\'s', async () => {
+  const { deepMerge } = await import('../../src/cli/config.ts');
+  const core = await import('../../src/core/codec.ts');
+  assert.equal(deepMerge, core.deepMerge);
+  const D = t.type({ out: t.string, val: t.union([t.null, t.type({ n: PositiveInt, seed: t.string })]), train: t.type({ steps: PositiveInt, augment: t.array(t.string) }) });
+  const defaults = { out: 'runs/x', val: { n: 4, seed: 's' }, train: { steps: 10, augment: ['flip'] } };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+  fs.writeFileSync(path.join(dir, 'c.yaml'), 'train:\n  steps: 20\n');
+  const r = loadConfig(D, path.join(dir, 'c.yaml'), ['train.augment=[crop]', 'val.n=2'], defaults);
+  assert.ok(E.isRight(r));
+  assert.deepEqual(r.right, { out: 'runs/x', val: { n: 2, seed: 's' }, train: { steps: 20, augment: ['crop'] } });
+  const n = loadConfig(D, undefined, ['val=null'], defaults);
+  assert.ok(E.isRight(n) && n.right.val === null);
+  assert.deepEqual(defaults, { out: 'runs/x', val: { n: 4, seed: 's' }, train: { steps: 10, augment: ['flip'] } }); // not mutated
+  const bad = loadConfig(D, undefined, ['train.steps=0'], defaults);
+  assert.ok(E.isLeft(bad) && bad.left.issues.map((i) => i.path).join() === 'train.steps');
+  fs.rmSync(dir, { recursive: true });
+});

@@ -11,6 +11,7 @@ import { readNpy, writeNpy } from '../../src/io/npy-file.ts';
 import { readSafetensors } from '../../src/io/safetensors-file.ts';
 import { writeSafetensors } from '../../src/io/safetensors-file.ts';
 import { createDCGANGenerator } from '../../src/models/dcgan/index.ts';
+import { loadGenerator } from '../../src/models/registry/files.ts';
 import { parseSampleArgs, runSample, sampleCommand } from '../../src/cli/commands/sample.ts';
 
 const cfg = { resolution: 16, latentDim: 8, width: 4, dWidth: 4, channels: 3, dBatchNorm: false };
@@ -90,6 +91,31 @@ test('sample --model dcgan --format torch --config: a torch.save\'d PyTorch gene
       err = Math.max(err, Math.abs((got.data[((i * h + y) * w + x) * c + k] as number) - (want.data[((i * c + k) * h + y) * w + x] as number)));
     }
     assert.ok(err < 1e-5, `max abs error vs PyTorch ${err}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sample without --model detects the family: a rosinality StyleGAN2 .pt and a BigGAN-PyTorch G (--class) give the loaded generator\'s images', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sample-auto-'));
+  try {
+    for (const [weights, extra, classes] of [
+      ['test/fixtures/stylegan2/tiny-rosinality.pt', [], undefined],
+      ['test/fixtures/biggan/biggan-tiny-hier.pt', ['--class', '1'], [1, 1]],
+    ] as const) {
+      const out = join(dir, weights.split('/').pop()!);
+      const r = runSample(parseSampleArgs(['--weights', weights, '--n', '2', '--seed', '3', '--out', out, '--npy', ...extra]));
+      assert.equal(r.pngs.length, 2);
+      const g = loadGenerator(weights);
+      const z = readNpy(join(out, 'z.npy'));
+      const zt = tf.tensor2d(z.data as Float32Array, z.shape as [number, number]);
+      const want = g.synthesize(zt, classes === undefined ? {} : { classes: [...classes] }).images.dataSync();
+      const got = readNpy(join(out, 'images.npy')).data;
+      assert.deepEqual(Array.from(got), Array.from(want), weights);
+      tf.dispose(zt);
+      g.dispose();
+    }
+    assert.throws(() => runSample(parseSampleArgs(['--weights', 'test/fixtures/biggan/biggan-tiny-hier.pt', '--n', '1', '--out', dir])), /--class C is required: the biggan generator/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

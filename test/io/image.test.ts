@@ -5,7 +5,7 @@ import { encode as encodePngRaw } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { DataError } from '../../src/core/errors.ts';
 import { centerCrop, decodeImage, encodePng, pad, resize, shortSideSize, toRgb, type Raster } from '../../src/io/image.ts';
-import { weizmannHorse } from '../shared-data.ts';
+import { HORSE_FIXTURE, horseReference } from '../shared-data.ts';
 import { join } from 'node:path';
 
 const ref = JSON.parse(readFileSync(new URL('../fixtures/data/image-reference.json', import.meta.url), 'utf8')) as Record<string, any>;
@@ -33,7 +33,7 @@ test('PNG 16-bit grey decodes value/65535 (not truncated to 8 bits)', () => {
 });
 
 test('JPEG: jpeg-js decode of horse001.jpg matches PIL (mean within 1/255)', () => {
-  const img = decodeImage(readFileSync(join(weizmannHorse(), 'images', 'horse001.jpg')));
+  const img = decodeImage(readFileSync(join(HORSE_FIXTURE, 'images', 'horse001.jpg')));
   const h = ref.horse001;
   assert.deepEqual([img.height, img.width, img.channels], [h.h, h.w, 3]);
   const mean = [0, 0, 0];
@@ -41,6 +41,31 @@ test('JPEG: jpeg-js decode of horse001.jpg matches PIL (mean within 1/255)', () 
   assert.ok(maxAbs(mean, h.mean) < 1 / 255, `mean ${mean} vs ${h.mean}`);
   const px = [0, 1, 2].map((k) => img.data[(10 * img.width + 20) * 3 + k]!);
   assert.ok(maxAbs(px, h.pixel_10_20) < 4 / 255, `pixel ${px} vs ${h.pixel_10_20}`);
+});
+
+test('JPEG + PNG: the three fixture horses (images and 8-bit masks) decode as PIL/NumPy read them', () => {
+  const refs = horseReference();
+  assert.deepEqual(Object.keys(refs), ['horse001', 'horse002', 'horse003']);
+  for (const [stem, h] of Object.entries(refs)) {
+    const img = decodeImage(readFileSync(join(HORSE_FIXTURE, 'images', `${stem}.jpg`)));
+    assert.deepEqual([img.height, img.width, img.channels], [h.h, h.w, 3], stem);
+    const mean = [0, 0, 0];
+    for (let i = 0; i < img.width * img.height; i++) for (let k = 0; k < 3; k++) mean[k]! += img.data[i * 3 + k]! / (img.width * img.height);
+    assert.ok(maxAbs(mean, h.mean) < 1 / 255, `${stem} mean ${mean} vs ${h.mean}`);
+    const px = [0, 1, 2].map((k) => img.data[(10 * img.width + 20) * 3 + k]!);
+    assert.ok(maxAbs(px, h.pixel_10_20) < 4 / 255, `${stem} pixel ${px} vs ${h.pixel_10_20}`);
+    const mask = decodeImage(readFileSync(join(HORSE_FIXTURE, 'masks', `${stem}.png`)));
+    assert.deepEqual([mask.height, mask.width], [h.mask_h, h.mask_w], stem);
+    const c = mask.channels, values = new Set<number>();
+    let fg = 0;
+    for (let i = 0; i < mask.width * mask.height; i++) {
+      const v = mask.data[i * c]!;
+      values.add(Math.round(v * 255));
+      if (v > 0.5) fg++;
+    }
+    assert.deepEqual([...values].sort((a, b) => a - b), h.mask_values, stem);
+    assert.equal(fg / (mask.width * mask.height), h.foreground, stem); // PNG is lossless: exact
+  }
 });
 
 test('truncated and non-image bytes are DataErrors naming the file', () => {

@@ -8,9 +8,9 @@ import { initBackend } from '../../src/backend/init.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { ConfigError, ShapeError } from '../../src/core/errors.ts';
 import { PAPER_CONFIG } from '../../src/methods/latent-direction/config.ts';
-import { findDirection, latentDirectionMethod } from '../../src/pipeline/methods/latent-direction.ts';
-import { generateData, prepareMethod, useGenerator } from '../../src/pipeline/stages.ts';
-import { MethodRegistry } from '../../src/pipeline/registry.ts';
+import { latentDirectionMethod } from '../../src/methods/latent-direction/method.ts';
+import { findDirection, generateData, prepareMethod, useGenerator } from '../../src/pipeline/stages.ts';
+import { METHODS, withMethods } from '../../src/methods/table.ts';
 import { ensembleSegmenters } from '../../src/pipeline/segmenter.ts';
 import type { PipelineEvent, Stage, SyntheticDataArtifact, SegmenterArtifact } from '../../src/pipeline/types.ts';
 import { TinyLinearGenerator } from '../methods/latent-direction/tiny-generator.ts';
@@ -48,10 +48,10 @@ test('pipeline generator → find-direction → generate-data runs, reports even
   g.dispose();
 });
 
-test('registry: prepareMethod decodes partial configs; unknown method and bad config are typed Lefts', async () => {
-  const reg = new MethodRegistry().register(latentDirectionMethod);
-  assert.deepEqual(reg.names(), ['latent-direction']);
-  assert.throws(() => reg.register(latentDirectionMethod), ConfigError);
+test('method table: prepareMethod decodes partial configs; unknown method and bad config are typed Lefts', async () => {
+  const reg = METHODS;
+  assert.deepEqual(Object.keys(reg), ['latent-direction']);
+  assert.throws(() => withMethods(reg, latentDirectionMethod), ConfigError);
   const g = new TinyLinearGenerator();
   const ctx = { rng: new Rng(0) };
   const ok = await prepareMethod(reg, 'latent-direction', { batchSize: 4, iterations: 3 }, ctx)(useGenerator(g))();

@@ -8,7 +8,7 @@ import { initBackend } from '../../src/backend/init.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { PAPER_CONFIG } from '../../src/methods/latent-direction/config.ts';
 import { LatentDirection } from '../../src/methods/latent-direction/model.ts';
-import { directionMaskSource } from '../../src/pipeline/methods/latent-direction.ts';
+import { directionMaskSource } from '../../src/methods/latent-direction/method.ts';
 import { writeSyntheticSet, type SyntheticManifest } from '../../src/pipeline/synthetic-disk.ts';
 import { TinyLinearGenerator } from '../methods/latent-direction/tiny-generator.ts';
 

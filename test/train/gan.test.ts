@@ -6,7 +6,10 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/init.ts';
-import { epochBatchIndices, trainGan, type GanNetworks, type GanTrainConfig, type TrainableGenerator } from '../../src/train/gan.ts';
+import { trainGan, type GanNetworks, type GanTrainConfig, type TrainableGenerator } from '../../src/train/gan.ts';
+import { epochBatchIndices } from '../../src/data/batches.ts';
+import { defaultGanPhases, generatorPhase, r1Phase, type GanPhase } from '../../src/train/phases.ts';
+import { ConfigError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint } from '../../src/train/checkpoint.ts';
 import { NonFiniteError } from '../../src/train/errors.ts';
@@ -171,4 +174,80 @@ test('Greg: lazy path-length regularization every plInterval steps, running mean
   await assert.rejects(trainGan({ config: plConfig(2), networks: plain, reals: tinyReals, out: tmp('gan-pl-bad-') }), /plWeight/);
   for (const n of [nets, n3, plain]) { n.generator.dispose(); n.generatorEma.dispose(); n.discriminator.dispose(); }
   fs.rmSync(out, { recursive: true }); fs.rmSync(out2, { recursive: true });
+});
+
+// ---------------------------------------------------------------------------
+// Phases
+// ---------------------------------------------------------------------------
+
+const disposeNets = (n: GanNetworks): void => { n.generator.dispose(); n.generatorEma.dispose(); n.discriminator.dispose(); };
+const bytes = (x: ArrayBufferView): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+const sameTensors = (a: ReturnType<typeof loadCheckpoint>, b: ReturnType<typeof loadCheckpoint>, prefix: string): boolean =>
+  [...a.tensors.keys()].filter((k) => k.startsWith(prefix)).every((k) => bytes(a.tensors.get(k)!.data).equals(bytes(b.tensors.get(k)!.data)));
+
+test('phases: defaultGanPhases(config) passed explicitly = no phases option (bit-identical checkpoint); Gmain, Dmain, Dreg (R1 on), no Greg (plWeight 0)', async () => {
+  const cfg = tinyConfig(4);
+  assert.deepEqual(defaultGanPhases(cfg).map((p) => [p.name, p.network, p.every]), [['Gmain', 'G', 1], ['Dmain', 'D', 1], ['Dreg', 'D', 2]]);
+  const runs = [];
+  for (const phases of [undefined, defaultGanPhases(cfg)]) {
+    const out = tmp('gan-phases-');
+    const nets = tinyNetworks();
+    await trainGan({ config: cfg, networks: nets, reals: tinyReals, out, ...(phases ? { phases } : {}) });
+    disposeNets(nets);
+    runs.push(loadCheckpoint(path.join(out, 'checkpoints', 'step-00000004')));
+    fs.rmSync(out, { recursive: true });
+  }
+  assert.ok(sameTensors(runs[0]!, runs[1]!, ''));
+  assert.deepEqual(runs[0]!.meta, runs[1]!.meta);
+  assert.deepEqual((runs[0]!.meta as { trainer: unknown }).trainer, { optGStep: 4, optDStep: 6, plMean: 0 });
+});
+
+test('phases: an extra D regularizer every 3 steps runs at steps 0 and 3, logs its scalar then, keeps its stats in checkpoints, changes D and not G (1 step), no leaks', async () => {
+  const calls: number[] = [];
+  const logitPenalty: GanPhase = {
+    name: 'Dlogit', network: 'D', every: 3, stats: { dlogitCalls: 0 },
+    loss: (ctx) => {
+      calls.push(ctx.step);
+      assert.equal(ctx.rng('x').seed, `tiny/Dlogit/x/${ctx.step}`); // its own random streams
+      return tf.mul(tf.mean(tf.square(ctx.networks.discriminator.score(ctx.reals(), true))), 3) as tf.Scalar;
+    },
+    after: (r, ctx) => { ctx.stats['dlogitCalls'] = ctx.stats['dlogitCalls']! + 1; return { 'loss/dlogit': r.loss }; },
+  };
+  const cfg = tinyConfig(4);
+  const out = tmp('gan-extra-');
+  const nets = tinyNetworks();
+  const events: TrainEvent[] = [];
+  const before = tf.memory().numTensors;
+  await trainGan({ config: cfg, networks: nets, reals: tinyReals, out, phases: [...defaultGanPhases(cfg), logitPenalty], onEvent: (e) => events.push(e) });
+  assert.equal(tf.memory().numTensors, before);
+  disposeNets(nets);
+  assert.deepEqual(calls, [0, 3]);
+  const steps = events.flatMap((e) => (e.type === 'step' ? [e] : []));
+  assert.deepEqual(steps.filter((e) => 'loss/dlogit' in e.scalars).map((e) => e.step), [1, 4]); // events count steps done
+  assert.ok(steps.every((e) => Number.isFinite(e.scalars['loss/D']!)));
+  assert.deepEqual(Object.keys(steps[0]!.scalars), ['loss/G', 'loss/D', 'loss/r1', 'loss/dlogit', 'ema/beta']); // phase order
+  const ck = loadCheckpoint(path.join(out, 'checkpoints', 'step-00000004'));
+  assert.deepEqual((ck.meta as { trainer: unknown }).trainer, { optGStep: 4, optDStep: 8, plMean: 0, dlogitCalls: 2 }); // Dmain 4 + Dreg 2 + Dlogit 2
+  fs.rmSync(out, { recursive: true });
+  // One step with and without it: the phase runs after G's update, so G (and its EMA) are bit-identical, D is not.
+  const one = [];
+  for (const phases of [undefined, [...defaultGanPhases(cfg), logitPenalty]]) {
+    const o = tmp('gan-extra-1-');
+    const n = tinyNetworks();
+    await trainGan({ config: tinyConfig(1), networks: n, reals: tinyReals, out: o, ...(phases ? { phases } : {}) });
+    disposeNets(n);
+    one.push(loadCheckpoint(path.join(o, 'checkpoints', 'step-00000001')));
+    fs.rmSync(o, { recursive: true });
+  }
+  assert.ok(sameTensors(one[0]!, one[1]!, 'G/') && sameTensors(one[0]!, one[1]!, 'Gema/'));
+  assert.ok(!sameTensors(one[0]!, one[1]!, 'D/'));
+});
+
+test('phases: a repeated name, every 0 and a reserved stats key are ConfigErrors naming each phase field', async () => {
+  const cfg = tinyConfig(2);
+  const nets = tinyNetworks();
+  const bad: GanPhase[] = [...defaultGanPhases(cfg), { ...generatorPhase(), every: 0 }, { ...r1Phase(cfg), name: 'X', stats: { optDStep: 1 } }];
+  await assert.rejects(trainGan({ config: cfg, networks: nets, reals: tinyReals, out: tmp('gan-bad-phases-'), phases: bad }), (e: unknown) =>
+    e instanceof ConfigError && ['phases[3].name', 'phases[3].every', 'phases[4].stats.optDStep'].every((p) => e.message.includes(p)));
+  disposeNets(nets);
 });

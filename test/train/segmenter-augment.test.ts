@@ -10,7 +10,7 @@ import { augmentPair, randomCropWindow } from '../../src/data/augment.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { stepRng } from '../../src/train/step.ts';
 import {
-  augmentSegmenterBatch, randomFlip, seed000SegmenterDefaults, trainSegmenter,
+  augmentSegmenterBatch, randomFlip, melasKyriaziSegmenterDefaults, trainSegmenter,
   type PairBatch, type SegmenterTrainConfig, type TrainableSegmenter,
 } from '../../src/train/segmenter.ts';
 
@@ -52,7 +52,7 @@ test('augmentSegmenterBatch: same (seed, step) ⇒ same batch; other step ⇒ ot
   assert.notDeepEqual(flat(a.images), flat(c.images));
   assert.notDeepEqual(flat(a.images), flat(raw.images));
   // no `augment` field (every existing config and checkpoint): exactly today's flip path, bit for bit
-  const d = augmentSegmenterBatch(raw, { flipProbability: seed000SegmenterDefaults.flipProbability }, 'seed', 5);
+  const d = augmentSegmenterBatch(raw, { flipProbability: melasKyriaziSegmenterDefaults.flipProbability }, 'seed', 5);
   const old = randomFlip(raw, 0.5, stepRng('seed', 5, 'flip'));
   assert.deepEqual(flat(d.images), flat(old.images));
   assert.deepEqual(flat(d.masks), flat(old.masks));
@@ -128,8 +128,8 @@ const iou = (model: TrainableSegmenter) => tf.tidy(() => {
 });
 
 test('trainSegmenter with flip+crop+color: trains on the augmented batch, tensors flat across steps, resumed at 5 of 10 ends bit-identical', async () => {
-  const config: SegmenterTrainConfig = { ...seed000SegmenterDefaults, seed: 'aug-resume', steps: 10 as never, batchSize: 3 as never,
-    optimizer: { ...seed000SegmenterDefaults.optimizer, lr: 0.05 as never }, schedule: { kind: 'step', every: 4, factor: 0.5 } as never, diceWeight: 0.5,
+  const config: SegmenterTrainConfig = { ...melasKyriaziSegmenterDefaults, seed: 'aug-resume', steps: 10 as never, batchSize: 3 as never,
+    optimizer: { ...melasKyriaziSegmenterDefaults.optimizer, lr: 0.05 as never }, schedule: { kind: 'step', every: 4, factor: 0.5 } as never, diceWeight: 0.5,
     validateEvery: 5 as never, checkpointEvery: 5 as never, logEvery: 1 as never, augment: ['flip', 'crop', 'color'], cropScale: [0.4, 0.9] as never, colorJitter: 0.3 as never };
   const ref = fs.mkdtempSync(path.join(os.tmpdir(), 'seg-aug-ref-')), out = fs.mkdtempSync(path.join(os.tmpdir(), 'seg-aug-res-'));
   const seen: number[][] = [];

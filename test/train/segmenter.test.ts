@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/init.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { seed000SegmenterDefaults, trainSegmenter, randomFlip, type SegmenterTrainConfig, type TrainableSegmenter } from '../../src/train/segmenter.ts';
+import { melasKyriaziSegmenterDefaults, trainSegmenter, randomFlip, type SegmenterTrainConfig, type TrainableSegmenter } from '../../src/train/segmenter.ts';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import type { TrainEvent } from '../../src/train/events.ts';
 
@@ -36,7 +36,7 @@ const iou = (model: TrainableSegmenter) => tf.tidy(() => {
 
 test('trainSegmenter pixel model 4×4: learns (IoU 1 on held-out pairs), lr schedule, best+last checkpoints, resume', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'seg-'));
-  const config: SegmenterTrainConfig = { ...seed000SegmenterDefaults, steps: 30 as never, batchSize: 4 as never, optimizer: { ...seed000SegmenterDefaults.optimizer, lr: 0.1 as never },
+  const config: SegmenterTrainConfig = { ...melasKyriaziSegmenterDefaults, steps: 30 as never, batchSize: 4 as never, optimizer: { ...melasKyriaziSegmenterDefaults.optimizer, lr: 0.1 as never },
     schedule: { kind: 'step', every: 20, factor: 0.2 } as never, diceWeight: 1, validateEvery: 10 as never, checkpointEvery: 10 as never, logEvery: 5 as never };
   const model = pixelModel();
   const events: TrainEvent[] = [];
@@ -69,7 +69,7 @@ test('randomFlip flips images and masks of the same samples', () => {
 });
 
 test('trainSegmenter resumed at step 6 of 12 ends bit-identical to an uninterrupted run (weights, Adam moments, best metric)', async () => {
-  const config: SegmenterTrainConfig = { ...seed000SegmenterDefaults, seed: 'resume', steps: 12 as never, batchSize: 4 as never, optimizer: { ...seed000SegmenterDefaults.optimizer, lr: 0.05 as never },
+  const config: SegmenterTrainConfig = { ...melasKyriaziSegmenterDefaults, seed: 'resume', steps: 12 as never, batchSize: 4 as never, optimizer: { ...melasKyriaziSegmenterDefaults.optimizer, lr: 0.05 as never },
     schedule: { kind: 'step', every: 5, factor: 0.5 } as never, diceWeight: 0.5, validateEvery: 4 as never, checkpointEvery: 3 as never, logEvery: 1 as never };
   const ref = fs.mkdtempSync(path.join(os.tmpdir(), 'seg-ref-')), out = fs.mkdtempSync(path.join(os.tmpdir(), 'seg-res-'));
   const a = pixelModel();

@@ -3,6 +3,7 @@
 Run: /usr/bin/python3 tools/metrics/image_reference.py > test/fixtures/data/image-reference.json
 """
 import json
+import os
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -21,6 +22,6 @@ y = rng.uniform(size=(8, 12, 1)).astype(np.float32)
 ty = torch.from_numpy(y).permute(2, 0, 1)[None]
 out['input_area'] = {'h': 8, 'w': 12, 'c': 1, 'data': [float(v) for v in y.ravel()]}
 out['area_4x3'] = [float(v) for v in F.interpolate(ty, size=(4, 3), mode='area')[0].permute(1, 2, 0).numpy().ravel()]
-im = np.asarray(Image.open('/work/shared/datasets/weizmann-horse/images/horse001.jpg').convert('RGB')).astype(np.float64) / 255
+im = np.asarray(Image.open(os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'fixtures', 'weizmann-horse', 'images', 'horse001.jpg')).convert('RGB')).astype(np.float64) / 255
 out['horse001'] = {'h': im.shape[0], 'w': im.shape[1], 'mean': [float(v) for v in im.mean(axis=(0, 1))], 'pixel_10_20': [float(v) for v in im[10, 20]]}
 print(json.dumps(out))

@@ -8,30 +8,27 @@ import type { Command } from '../command.ts';
 import { loadConfig } from '../config.ts';
 import { initBackend } from '../../backend/init.ts';
 import { Rng } from '../../core/rng.ts';
-import { decodeLatentDirectionConfig } from '../../methods/latent-direction/config.ts';
+import { LatentDirectionConfig, PAPER_CONFIG } from '../../methods/latent-direction/config.ts';
 import { LatentDirectionFinder } from '../../methods/latent-direction/train.ts';
 import { saveDirection } from '../../methods/latent-direction/direction-file.ts';
 import { loadGeneratorFile } from '../../pipeline/generators.ts';
-import { requireFlag, splitArgs } from './pipeline-args.ts';
-import * as t from 'io-ts';
+import { expectArgs, requireFlag, splitArgs } from '../args.ts';
 
 const usage = `usage: gan-segmenter find-direction [config.yaml] --generator <weights.safetensors> --out <direction.safetensors> [--seed N] [key=value …]
 
-Learns the latent direction of seed 000 (variant=single|dual) or seed 001 (variant=background).
+Learns the latent direction of Melas-Kyriazi et al. (variant=single|dual) or Voynov et al. (variant=background).
 Config keys (paper defaults): variant=single space=z batchSize=32 iterations=300 learningRate=0.005
   radius.mean=2 radius.std=0.5 radius.min=0.1 losses.radialPrior=2 losses.sobelShift=10 maskRadius=5`;
 
 /** The `find-direction` command. */
 export const findDirectionCommand: Command = {
   name: 'find-direction',
-  summary: 'learn a foreground/background latent direction in a generator (seeds 000/001)',
+  summary: 'learn a foreground/background latent direction in a generator (Melas-Kyriazi et al. and Voynov et al.)',
   usage,
   run: async (argv) => {
-    const a = splitArgs(argv);
+    const a = expectArgs(splitArgs(argv), { flags: ['generator', 'out', 'seed'], positional: 1, overrides: true }, 'find-direction');
     const generator = requireFlag(a, 'generator', 'find-direction'), out = requireFlag(a, 'out', 'find-direction');
-    const raw = loadConfig(t.unknown, a.positional[0], a.overrides);
-    if (E.isLeft(raw)) throw raw.left;
-    const cfg = decodeLatentDirectionConfig(raw.right, a.positional[0] ?? 'find-direction');
+    const cfg = loadConfig(LatentDirectionConfig, a.positional[0], a.overrides, PAPER_CONFIG, 'find-direction');
     if (E.isLeft(cfg)) throw cfg.left;
     await initBackend();
     const g = loadGeneratorFile(generator);

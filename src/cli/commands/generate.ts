@@ -4,18 +4,17 @@
  * @module
  */
 import * as E from 'fp-ts/lib/Either.js';
-import * as t from 'io-ts';
 import type { Command } from '../command.ts';
 import { loadConfig } from '../config.ts';
 import { initBackend } from '../../backend/init.ts';
 import { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { decodeLatentDirectionConfig } from '../../methods/latent-direction/config.ts';
+import { LatentDirectionConfig, PAPER_CONFIG } from '../../methods/latent-direction/config.ts';
 import { loadDirection } from '../../methods/latent-direction/direction-file.ts';
 import { loadGeneratorFile } from '../../pipeline/generators.ts';
-import { directionMaskSource } from '../../pipeline/methods/latent-direction.ts';
+import { directionMaskSource } from '../../methods/latent-direction/method.ts';
 import { writeSyntheticSet } from '../../pipeline/synthetic-disk.ts';
-import { requireFlag, splitArgs } from './pipeline-args.ts';
+import { expectArgs, requireFlag, splitArgs } from '../args.ts';
 
 const usage = `usage: gan-segmenter generate --generator <weights.safetensors> --direction <direction.safetensors> --out <folder> --count N [--shard-size 256] [--seed N] [config.yaml] [key=value …]
 
@@ -35,12 +34,10 @@ export const generateCommand: Command = {
   summary: 'write a synthetic (image, mask) dataset from a generator and a direction',
   usage,
   run: async (argv) => {
-    const a = splitArgs(argv);
+    const a = expectArgs(splitArgs(argv), { flags: ['generator', 'direction', 'out', 'count', 'shard-size', 'seed'], positional: 1, overrides: true }, 'generate');
     const gPath = requireFlag(a, 'generator', 'generate'), dPath = requireFlag(a, 'direction', 'generate'), out = requireFlag(a, 'out', 'generate');
     const count = int(a.flags.count, 'count', 1000), shardSize = int(a.flags['shard-size'], 'shard-size', 256);
-    const raw = loadConfig(t.unknown, a.positional[0], a.overrides);
-    if (E.isLeft(raw)) throw raw.left;
-    const cfg = decodeLatentDirectionConfig(raw.right, a.positional[0] ?? 'generate');
+    const cfg = loadConfig(LatentDirectionConfig, a.positional[0], a.overrides, PAPER_CONFIG, 'generate');
     if (E.isLeft(cfg)) throw cfg.left;
     await initBackend();
     const g = loadGeneratorFile(gPath);

@@ -1,5 +1,5 @@
 /**
- * `gan-segmenter run <config> [key=value …]` — the whole pipeline from a config file.
+ * `gan-segmenter run [config] [key=value …]` — one method end to end from a config file and overrides.
  *
  * @module
  */
@@ -8,36 +8,57 @@ import * as t from 'io-ts';
 import type { Command } from '../command.ts';
 import { loadConfig } from '../config.ts';
 import { initBackend } from '../../backend/init.ts';
-import { decodeShapesRunConfig, runShapesPipeline } from '../../pipeline/shapes-run.ts';
-import { splitArgs } from './pipeline-args.ts';
+import { METHODS } from '../../methods/table.ts';
+import { runMethodPipeline } from '../../pipeline/run.ts';
+import { splitArgs } from '../args.ts';
+import type { PipelineEvent } from '../../core/events.ts';
 
 const usage = `usage: gan-segmenter run [config.yaml|json] [key=value …]
 
-Runs generator (gan.weights=<file>, or a DCGAN trained on shapes) → latent direction → synthetic data → UNet
-→ evaluation on held-out shapes, and writes <out>/report.md and <out>/report.json.
-Keys (defaults): seed=0 out=out resolution=32 gan.weights='' gan.steps=1500 gan.batchSize=32 gan.augment=[] (DiffAugment: [color,translation,cutout]) direction.iterations=300
-  direction.maskRadius=1 (any find-direction key as direction.<key>) data.count=6000 unet.width=16 unet.depth=3 unet.steps=2400
-  unet.batchSize=16 unet.lr=0.001 unet.augment=[flip,crop,color] ensemble=1 (K members: own direction, pairs, UNet; averaged)
-  eval.count=200 eval.split=test (validation: a second shapes set, for choosing settings) resume=false`;
+Runs one method end to end: inputs (gan.weights=<file of any supported family>, or a DCGAN trained on
+train.dataset) → the method → synthetic (image, mask) pairs → UNet → evaluation on eval.dataset next to the
+centre-ellipse and Otsu baselines; writes <out>/report.md and <out>/report.json.
+Methods: ${Object.values(METHODS).map((m) => `${m.name} (needs ${m.needs.join(', ')})`).join('; ')}.
+Keys (defaults): method=latent-direction seed=0 out=out resolution=32
+  train.dataset=shapes (or a folder of photos, or a directory with images/) train.count=4000 (shapes images)
+  gan.weights='' gan.steps=1500 gan.batchSize=32 gan.width=32 gan.augment=[] (DiffAugment: [color,translation,cutout])
+  <method>.<key>: the method's own settings, e.g. latent-direction.iterations=300 latent-direction.maskRadius=1
+    (latent-direction's run default; its paper default is 5; any find-direction key; 'direction.' is read as 'latent-direction.')
+  data.mode=memory (or stream) data.count=6000 unet.width=16 unet.depth=3 unet.steps=2400 unet.batchSize=16 unet.lr=0.001
+  unet.augment=[flip,crop,color] ensemble=1 (K members: own method run, pairs, UNet; averaged)
+  eval.dataset=shapes (or a directory with images/ and masks/) eval.count=200 (shapes images)
+  eval.split=test (validation: a second shapes set, for choosing settings) resume=false`;
+
+/** Stage starts and ends, and a progress line at most every 5 s, on stderr (seconds since `t0`). */
+const progressPrinter = (t0: number): ((e: PipelineEvent) => void) => {
+  let last = 0;
+  return (e) => {
+    const s = ((performance.now() - t0) / 1000).toFixed(0).padStart(4);
+    if (e.type === 'stage-start') console.error(`[${s}s] ${e.stage} …`);
+    else if (e.type === 'stage-end') console.error(`[${s}s] ${e.stage} done in ${e.seconds.toFixed(1)} s`);
+    else if (performance.now() - last > 5000) {
+      last = performance.now();
+      const sc = Object.entries(e.scalars).slice(0, 3).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+      console.error(`[${s}s]   ${e.stage} ${e.step}/${e.total} ${sc}`);
+    }
+  };
+};
 
 /** The `run` command. */
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a whole pipeline from a config (generator → direction → data → UNet → evaluation)',
+  summary: 'run one method end to end from a config (inputs → method → data → UNet → evaluation)',
   usage,
   run: async (argv) => {
     const a = splitArgs(argv);
     const raw = loadConfig(t.unknown, a.positional[0], a.overrides);
     if (E.isLeft(raw)) throw raw.left;
-    const cfg = decodeShapesRunConfig(raw.right, a.positional[0] ?? 'run');
-    if (E.isLeft(cfg)) throw cfg.left;
-    await initBackend();
-    const r = await runShapesPipeline(cfg.right, {
-      onEvent: (e) => {
-        if (e.type === 'stage-end') console.error(`${e.stage} done in ${e.seconds.toFixed(1)} s`);
-        else if (e.type === 'stage-start') console.error(`${e.stage} …`);
-      },
-    });
+    const t0 = performance.now();
+    const backend = await initBackend();
+    console.error(`backend: ${backend.tfBackend} (${backend.requested})`);
+    const r = await runMethodPipeline(raw.right, { onEvent: progressPrinter(t0) });
+    const m = r.metrics;
+    console.error(`\nIoU ${m.iou?.toFixed(4)}  acc ${m.acc?.toFixed(4)}  F-max ${m.fmax?.toFixed(4)}; total ${((performance.now() - t0) / 1000).toFixed(1)} s — ${r.report.markdown}, ${r.report.json}`);
     console.log(JSON.stringify({ metrics: r.metrics, timings: r.timings, report: r.report }));
     return 0;
   },

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../backend/init.ts';
 import { ConfigError, DataError, WeightsError } from '../../core/errors.ts';
@@ -15,32 +15,29 @@ import { writePng } from '../../io/image-file.ts';
 import type { Raster } from '../../io/image.ts';
 import { npyToTensor } from '../../io/npy.ts';
 import { readNpy, writeNpy } from '../../io/npy-file.ts';
-import { parseSafetensors, type SafetensorsContent } from '../../io/safetensors.ts';
-import { loadTorchCheckpoint } from '../../io/torch/load.ts';
-import { bigGANDeepFromStateDict, bigGANFromStateDict, truncatedNormalLatents } from '../../models/biggan/index.ts';
-import { dcganGeneratorFromSafetensors } from '../../models/dcgan/weights.ts';
+import { truncatedNormalLatents } from '../../models/biggan/common.ts';
 import type { Generator, SynthesizeOptions } from '../../models/generator.ts';
-import { createStyleGAN2Generator } from '../../models/stylegan2/generator.ts';
-import { inferStyleGAN2Config, loadGeneratorStateDict } from '../../models/stylegan2/weights.ts';
+import { GENERATOR_FAMILIES, GENERATOR_FAMILY_NAMES, generatorFamilyOf, type GeneratorFamilyName } from '../../models/registry/families.ts';
+import { detectWeightsFormat, generatorFromBytes, loadGenerator } from '../../models/registry/files.ts';
+import { expectArgs, requireFlag, splitArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 
 // ---------------------------------------------------------------------------
 // Arguments
 // ---------------------------------------------------------------------------
 
-/** The generators `sample` can load. */
-export type SampleModel = 'stylegan2' | 'biggan-deep' | 'biggan' | 'dcgan';
-const MODELS: readonly SampleModel[] = ['stylegan2', 'biggan-deep', 'biggan', 'dcgan'];
+/** The generators `sample` can load: every family of the generator-family table. */
+export type SampleModel = GeneratorFamilyName;
 
 /** Parsed `sample` arguments. */
 export interface SampleArgs {
-  /** Which architecture. */
-  readonly model: SampleModel;
-  /** Weight file. */
+  /** Which family; `auto` (default) detects it from the file. */
+  readonly model: SampleModel | 'auto';
+  /** Weight file (or a pytorch-pretrained-BigGAN folder). */
   readonly weights: string;
   /** Weight file format; `auto` looks at the extension and the first bytes. */
   readonly format: 'auto' | 'torch' | 'safetensors';
-  /** Architecture config (JSON text or a .json file); DCGAN only, overrides the file's metadata. */
+  /** Architecture config (JSON text or a .json file), overriding the file's metadata; needed for a DCGAN torch state dict. */
   readonly config: string | undefined;
   /** Noise inputs of style-based generators. */
   readonly noise: 'stored' | 'random';
@@ -64,19 +61,23 @@ export interface SampleArgs {
   readonly backend: BackendName;
 }
 
+const MODELS = GENERATOR_FAMILY_NAMES.join('|');
+
 const USAGE = [
-  'usage: gan-segmenter sample --model stylegan2|biggan-deep|biggan|dcgan --weights <file>',
+  `usage: gan-segmenter sample [--model auto|${MODELS}] --weights <file>`,
   '         [--format auto|torch|safetensors] [--config <json or file>] [--noise stored|random]',
   '         (--latents z.npy | --n N --seed S) [--class C] [--truncation PSI] --out <dir> [--npy]',
   '         [--batch B] [--backend auto|tensorflow|native|wasm|cpu]',
   '',
   'Writes <out>/000000.png … and, with --npy, <out>/images.npy (float32 NHWC, raw output) and <out>/z.npy.',
-  'dcgan: our safetensors (config in __metadata__.config, or --config) or a PyTorch tutorial state dict (with --config).',
-  'stylegan2: rosinality .pt (g_ema)',
-  'or safetensors with its names. biggan-deep: pytorch_model.bin; biggan: BigGAN-PyTorch G.pth (or safetensors).',
+  'The family is detected from the file unless --model names it. Files: our safetensors (any family; config in',
+  '__metadata__.config), dcgan: a PyTorch tutorial state dict (with --config); stylegan2: rosinality .pt (g_ema);',
+  'biggan-deep: pytorch_model.bin or its folder (with config.json); biggan: BigGAN-PyTorch G.pth.',
 ].join('\n');
 
 const usageError = (detail: string): ConfigError => new ConfigError('sample', [{ path: 'arguments', expected: 'see gan-segmenter sample --help', given: detail }]);
+
+const FLAGS = ['model', 'weights', 'format', 'config', 'noise', 'latents', 'n', 'seed', 'class', 'truncation', 'out', 'npy', 'batch', 'backend'];
 
 /**
  * Parse `sample`'s arguments (throws a {@link ConfigError} naming the bad flag).
@@ -87,53 +88,37 @@ const usageError = (detail: string): ConfigError => new ConfigError('sample', [{
  * ```
  */
 export const parseSampleArgs = (argv: readonly string[]): SampleArgs => {
-  const v = new Map<string, string>();
-  let npy = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--npy') { npy = true; continue; }
-    if (!a.startsWith('--')) throw usageError(`unexpected argument '${a}'`);
-    const val = argv[i + 1];
-    if (val === undefined || val.startsWith('--')) throw usageError(`${a} needs a value`);
-    v.set(a.slice(2), val);
-    i++;
-  }
-  const known = ['model', 'weights', 'format', 'config', 'noise', 'latents', 'n', 'seed', 'class', 'truncation', 'out', 'batch', 'backend'];
-  for (const k of v.keys()) if (!known.includes(k)) throw usageError(`unknown option --${k}`);
-  const need = (k: string): string => {
-    const x = v.get(k);
-    if (x === undefined) throw usageError(`--${k} is required`);
-    return x;
-  };
+  const split = expectArgs(splitArgs(argv, ['npy']), { flags: FLAGS }, 'sample');
+  const v = split.flags;
+  const need = (k: string): string => requireFlag(split, k, 'sample');
   const oneOf = <T extends string>(k: string, options: readonly T[], dflt: T): T => {
-    const x = v.get(k) ?? dflt;
+    const x = v[k] ?? dflt;
     if (!(options as readonly string[]).includes(x)) throw usageError(`--${k} must be one of ${options.join('|')}, got '${x}'`);
     return x as T;
   };
   const num = (k: string, dflt: number, ok: (n: number) => boolean, what: string): number => {
-    const x = v.get(k);
+    const x = v[k];
     if (x === undefined) return dflt;
     const n = Number(x);
     if (!ok(n)) throw usageError(`--${k} must be ${what}, got '${x}'`);
     return n;
   };
-  const latents = v.get('latents');
-  if (latents !== undefined && v.has('n')) throw usageError('give either --latents or --n, not both');
-  if (latents === undefined && !v.has('n')) throw usageError('give --latents z.npy or --n N (with --seed S)');
-  const cls = v.get('class');
+  const latents = v['latents'];
+  if (latents !== undefined && v['n'] !== undefined) throw usageError('give either --latents or --n, not both');
+  if (latents === undefined && v['n'] === undefined) throw usageError('give --latents z.npy or --n N (with --seed S)');
   return {
-    model: oneOf('model', MODELS, need('model') as SampleModel),
+    model: oneOf('model', ['auto', ...GENERATOR_FAMILY_NAMES] as const, 'auto'),
     weights: need('weights'),
     format: oneOf('format', ['auto', 'torch', 'safetensors'] as const, 'auto'),
-    config: v.get('config'),
+    config: v['config'],
     noise: oneOf('noise', ['stored', 'random'] as const, 'stored'),
     latents,
     n: num('n', 0, (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1'),
-    seed: v.get('seed') ?? '0',
-    classIndex: cls === undefined ? undefined : num('class', 0, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
+    seed: v['seed'] ?? '0',
+    classIndex: v['class'] === undefined ? undefined : num('class', 0, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'),
     truncation: num('truncation', 1, (n) => n > 0 && n <= 1, 'in (0, 1]'),
     out: need('out'),
-    npy,
+    npy: v['npy'] !== undefined && v['npy'] !== 'false',
     batch: num('batch', 16, (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1'),
     backend: oneOf('backend', ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const, 'auto'),
   };
@@ -143,18 +128,12 @@ export const parseSampleArgs = (argv: readonly string[]): SampleArgs => {
 // Loading
 // ---------------------------------------------------------------------------
 
-const readBytes = (file: string): Uint8Array => {
+const readBytes = (file: string, where: string): Uint8Array => {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new WeightsError(`sample(${file})`, `cannot read the weights (${(e as Error).message})`);
+    throw new WeightsError(where, `cannot read the weights (${(e as Error).message})`);
   }
-};
-
-/** `safetensors` when the extension or the first bytes say so, else `torch`. */
-const detectFormat = (file: string, bytes: Uint8Array): 'torch' | 'safetensors' => {
-  if (extname(file).toLowerCase() === '.safetensors') return 'safetensors';
-  return bytes.length > 9 && bytes[8] === 0x7b /* { */ && bytes[6] === 0 && bytes[7] === 0 ? 'safetensors' : 'torch';
 };
 
 const parseConfigArg = (text: string): unknown => {
@@ -169,7 +148,7 @@ const parseConfigArg = (text: string): unknown => {
 };
 
 /**
- * Load the generator `a.model` from `a.weights` (format detected or given).
+ * Load the generator in `a.weights` through the generator-family table (family and format detected or given).
  *
  * @example
  * ```ts
@@ -178,34 +157,16 @@ const parseConfigArg = (text: string): unknown => {
  */
 export const loadSampleGenerator = (a: SampleArgs): Generator => {
   const where = `sample(${a.weights})`;
-  const bytes = readBytes(a.weights);
-  const format = a.format === 'auto' ? detectFormat(a.weights, bytes) : a.format;
-  const st = (): SafetensorsContent => parseSafetensors(bytes, where);
-  if (a.config !== undefined && a.model !== 'dcgan') throw usageError(`--config is only used for dcgan; the ${a.model} configuration is read from the weights`);
-  switch (a.model) {
-    case 'dcgan': {
-      const override = a.config === undefined ? undefined : parseConfigArg(a.config);
-      if (format === 'safetensors') return dcganGeneratorFromSafetensors(st(), where, override);
-      // A PyTorch DCGAN-tutorial generator state dict (`torch.save(netG.state_dict())`): names match, the config must be given.
-      if (override === undefined) throw usageError('--config is required for a torch dcgan checkpoint (it records no architecture)');
-      return dcganGeneratorFromSafetensors({ tensors: loadTorchCheckpoint(a.weights), metadata: {} }, where, override);
-    }
-    case 'stylegan2': {
-      const dict = format === 'safetensors' ? st().tensors : loadTorchCheckpoint(a.weights, { key: 'g_ema' });
-      const g = createStyleGAN2Generator(inferStyleGAN2Config(dict, where), new Rng(0), `stylegan2:${a.weights}`);
-      try {
-        loadGeneratorStateDict(g, dict, where);
-      } catch (e) {
-        g.dispose();
-        throw e;
-      }
-      return g;
-    }
-    case 'biggan-deep':
-      return bigGANDeepFromStateDict(format === 'safetensors' ? st().tensors : loadTorchCheckpoint(a.weights), { where });
-    case 'biggan':
-      return bigGANFromStateDict(format === 'safetensors' ? st().tensors : loadTorchCheckpoint(a.weights), { where });
-  }
+  const config = a.config === undefined ? undefined : parseConfigArg(a.config);
+  const family = a.model === 'auto' ? {} : { family: a.model };
+  let isDir = false;
+  try { isDir = statSync(a.weights).isDirectory(); } catch { /* reported when read */ }
+  if (isDir) return loadGenerator(a.weights, { ...family, where, ...(config === undefined ? {} : { config }) });
+  const bytes = readBytes(a.weights, where);
+  const format = a.format === 'auto' ? detectWeightsFormat(a.weights, bytes) : a.format;
+  // A PyTorch DCGAN-tutorial generator state dict (`torch.save(netG.state_dict())`): names match, the config must be given.
+  if (a.model === 'dcgan' && format === 'torch' && config === undefined) throw usageError('--config is required for a torch dcgan checkpoint (it records no architecture)');
+  return generatorFromBytes(bytes, a.weights, { ...family, format, where, ...(config === undefined ? {} : { config }) });
 };
 
 // ---------------------------------------------------------------------------
@@ -237,6 +198,7 @@ export interface SampleResult {
  */
 export const runSample = (a: SampleArgs): SampleResult => {
   const g = loadSampleGenerator(a);
+  const family = generatorFamilyOf(g); // always one: loadSampleGenerator goes through the table
   try {
     const rng = new Rng(a.seed);
     let z: tf.Tensor2D;
@@ -246,7 +208,7 @@ export const runSample = (a: SampleArgs): SampleResult => {
         throw new DataError(`sample(${a.latents})`, `latents must have shape [N, ${g.latentDim}], got [${arr.shape.join(', ')}]`, a.latents);
       }
       z = npyToTensor(arr) as tf.Tensor2D;
-    } else if (a.model === 'biggan' || a.model === 'biggan-deep') {
+    } else if (family !== undefined && GENERATOR_FAMILIES[family].latents === 'truncated') {
       z = truncatedNormalLatents(a.n, g.latentDim, rng.fork('z'), a.truncation);
     } else {
       z = g.sampleLatent(a.n, rng.fork('z'));
@@ -254,12 +216,12 @@ export const runSample = (a: SampleArgs): SampleResult => {
     const n = z.shape[0];
     let classIndex = a.classIndex;
     if (classIndex !== undefined) {
-      if (g.numClasses === undefined) throw usageError(`--class: the ${a.model} generator is unconditional`);
+      if (g.numClasses === undefined) throw usageError(`--class: the ${family ?? 'loaded'} generator is unconditional`);
       if (classIndex >= g.numClasses) throw usageError(`--class must be < ${g.numClasses}, got ${classIndex}`);
     } else if (g.numClasses === 1) {
       classIndex = 0;
     } else if (g.numClasses !== undefined) {
-      throw usageError(`--class C is required: the ${a.model} generator is conditional (${g.numClasses} classes)`);
+      throw usageError(`--class C is required: the ${family ?? 'loaded'} generator is conditional (${g.numClasses} classes)`);
     }
     const noiseRng = rng.fork('noise');
     const pngs: string[] = [];

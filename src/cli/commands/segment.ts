@@ -7,7 +7,7 @@ import type { Command } from '../command.ts';
 import { initBackend } from '../../backend/init.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { loadSegmenter, segmentFolder } from '../../pipeline/segment.ts';
-import { requireFlag, splitArgs } from './pipeline-args.ts';
+import { expectArgs, requireFlag, splitArgs } from '../args.ts';
 
 const usage = `usage: gan-segmenter segment <images-dir> --model <checkpoint-or-run-folder> --out <dir> [--threshold 0.5] [--probabilities]
 
@@ -20,7 +20,7 @@ export const segmentCommand: Command = {
   summary: 'write foreground mask PNGs for a folder of images with a trained segmenter',
   usage,
   run: async (argv) => {
-    const a = splitArgs(argv, ['probabilities']);
+    const a = expectArgs(splitArgs(argv, ['probabilities']), { flags: ['model', 'out', 'threshold', 'probabilities'], positional: 1 }, 'segment');
     const dir = a.positional[0];
     if (dir === undefined) throw new ConfigError('segment', [{ path: '<images-dir>', expected: 'a folder of images', given: 'nothing' }]);
     const model = requireFlag(a, 'model', 'segment'), out = requireFlag(a, 'out', 'segment');

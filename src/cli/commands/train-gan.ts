@@ -9,30 +9,26 @@ import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import * as tf from '@tensorflow/tfjs';
-import cliProgress from 'cli-progress';
 import { initBackend, type BackendName } from '../../backend/init.ts';
 import { PositiveInt, Resolution } from '../../core/codec.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
 import { dcganSmall32 } from '../../models/dcgan/index.ts';
-import { createGanDiscriminator, createGanGenerator, ganGeneratorWeights, GanModelConfig, ganModelFields } from '../../models/gan-model.ts';
-import { loadLatestCheckpoint } from '../../train/checkpoint.ts';
-import type { TrainEventHandler } from '../../train/events.ts';
-import { dcganTrainDefaults, epochBatches, GanTrainConfig, trainGan } from '../../train/gan.ts';
+import { createGanDiscriminator, createGanGenerator, GanModelConfig, ganModelFields } from '../../models/gan-model.ts';
+import { saveGenerator } from '../../models/registry/files.ts';
+import { dcganTrainDefaults, GanTrainConfig, trainGan } from '../../train/gan.ts';
+import { epochBatches } from '../../data/batches.ts';
 import type { Command } from '../command.ts';
 import { deepMerge, loadConfig } from '../config.ts';
+import { abortOnSigint, BackendChoice, parseTrainArgs, progressReporter, resumeBaseConfig } from '../training.ts';
 import * as fs from 'node:fs';
 import { shapesDataset } from '../../data/shapes.ts';
 import { centerCrop, resize, toRgb, type Raster } from '../../io/image.ts';
 import { readImage, writeGrid } from '../../io/image-file.ts';
-import { writeSafetensors } from '../../io/safetensors-file.ts';
 
 // ---------------------------------------------------------------------------
 // Config
 // ---------------------------------------------------------------------------
-
-/** Backends the CLI accepts. */
-export const BackendChoice = t.union([t.literal('auto'), t.literal('tensorflow'), t.literal('native'), t.literal('wasm'), t.literal('cpu')]);
 
 /** Where a GAN's real images come from. */
 export const GanDataSpec = t.union([
@@ -130,20 +126,6 @@ export const writeSampleGrid = (images: tf.Tensor4D, file: string, perRow = 8): 
 // Command
 // ---------------------------------------------------------------------------
 
-/**
- * The config to start from when resuming without `--config`: the one stored in the run's newest checkpoint.
- *
- * @example
- * ```ts
- * const base = resumeBaseConfig('runs/shapes-gan'); // { out, backend, model, data, train }
- * ```
- */
-export const resumeBaseConfig = (runDir: string): unknown => {
-  const ck = loadLatestCheckpoint(path.join(runDir, 'checkpoints')) ?? loadLatestCheckpoint(runDir);
-  if (!ck) throw new ConfigError('--resume', [{ path: '<argv>', expected: 'a run folder with a complete checkpoint', given: JSON.stringify(runDir) }]);
-  return (ck.meta as { config?: unknown }).config ?? {};
-};
-
 const run = async (argv: readonly string[]): Promise<number> => {
   const args = parseTrainArgs(argv, 'train-gan');
   const base = args.resume !== undefined && args.config === undefined ? deepMerge(trainGanCliDefaults, resumeBaseConfig(args.resume)) : trainGanCliDefaults;
@@ -176,8 +158,8 @@ const run = async (argv: readonly string[]): Promise<number> => {
       extraConfig: { out: cfg.out, backend: cfg.backend, model: cfg.model, data: cfg.data },
     });
     const weights = path.join(cfg.out, 'generator.safetensors');
-    const { tensors, model } = ganGeneratorWeights(networks.generatorEma);
-    writeSafetensors(weights, tensors, { model, config: JSON.stringify(cfg.model), step: String(r.step) });
+    // The config as trained (a GanModelConfig, `kind` included), so the file and the checkpoints agree.
+    saveGenerator(weights, networks.generatorEma, { config: cfg.model, metadata: { step: String(r.step) } });
     console.log(JSON.stringify({ out: cfg.out, step: r.step, secondsPerStep: r.secondsPerStep, skippedSteps: r.skippedSteps, checkpoint: r.lastCheckpoint, generator: weights, scalars: r.lastScalars }));
     return sig.signal.aborted ? 130 : 0;
   } finally {
@@ -214,115 +196,4 @@ export const trainGanCommand: Command = {
     'Writes out/checkpoints/, out/samples/*.png, out/log.jsonl, out/tb/ (TensorBoard), out/generator.safetensors.',
   ].join('\n'),
   run,
-};
-// ---------------------------------------------------------------------------
-// Shared by train-gan and train-segmenter: arguments, progress bar, Ctrl-C
-// ---------------------------------------------------------------------------
-
-/** Parsed arguments of a training command. */
-export interface TrainArgs {
-  /** `--config <file>` (JSON or YAML). */
-  readonly config: string | undefined;
-  /** `--resume <run folder>`. */
-  readonly resume: string | undefined;
-  /** `key=value` overrides, in order. */
-  readonly overrides: readonly string[];
-}
-
-/**
- * Parse `[--config file] [--resume dir] [key=value …]`.
- *
- * @example
- * ```ts
- * parseTrainArgs(['--config', 'c.yaml', 'train.steps=10']);
- * ```
- */
-export const parseTrainArgs = (argv: readonly string[], where: string): TrainArgs => {
-  let config: string | undefined, resume: string | undefined;
-  const overrides: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--config' || a === '-c') config = argv[++i];
-    else if (a.startsWith('--config=')) config = a.slice(9);
-    else if (a === '--resume') resume = argv[++i];
-    else if (a.startsWith('--resume=')) resume = a.slice(9);
-    else if (a.includes('=') && !a.startsWith('-')) overrides.push(a);
-    else throw new ConfigError(where, [{ path: '<argv>', expected: '--config <file>, --resume <dir> or key=value', given: JSON.stringify(a) }]);
-  }
-  if ((config === undefined && argv.includes('--config')) || (resume === undefined && argv.includes('--resume'))) {
-    throw new ConfigError(where, [{ path: '<argv>', expected: 'a value after --config / --resume', given: 'nothing' }]);
-  }
-  return { config, resume, overrides };
-};
-
-/**
- * A {@link TrainEventHandler} that draws a progress bar with rate and ETA on a
- * terminal (or prints a line per log interval otherwise). Call `stop()` at the end.
- *
- * @example
- * ```ts
- * const p = progressReporter('train-gan', ['loss/G', 'loss/D']);
- * await trainGan({ ...opts, onEvent: p.onEvent });
- * p.stop();
- * ```
- */
-export const progressReporter = (label: string, keys: readonly string[], logEvery = 10): { onEvent: TrainEventHandler; stop: () => void } => {
-  const tty = Boolean(process.stderr.isTTY);
-  const bar = tty
-    ? new cliProgress.SingleBar(
-        { format: `${label} |{bar}| {value}/{total} | {rate} s/step | ETA {eta_formatted} | {scalars}`, hideCursor: true, etaBuffer: 50, stream: process.stderr },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
-  const fmt = (s: Readonly<Record<string, number>>): string => keys.filter((k) => k in s).map((k) => `${k} ${s[k]!.toFixed(4)}`).join(' ');
-  const onEvent: TrainEventHandler = (e) => {
-    switch (e.type) {
-      case 'start':
-        if (bar) bar.start(e.totalSteps, e.step, { rate: '-', scalars: '' });
-        else console.error(`${label}: ${e.resumedFrom ? `resumed from ${e.resumedFrom} at` : 'starting at'} step ${e.step} of ${e.totalSteps}`);
-        break;
-      case 'step':
-        if (bar) bar.update(e.step, { rate: e.secondsPerStep.toFixed(2), scalars: fmt(e.scalars) });
-        else if (e.step % logEvery === 0 || e.step === e.totalSteps) {
-          const eta = Math.round(e.secondsPerStep * (e.totalSteps - e.step));
-          console.error(`${label}: step ${e.step}/${e.totalSteps} ${e.secondsPerStep.toFixed(2)} s/step ETA ${eta}s ${fmt(e.scalars)}`);
-        }
-        break;
-      case 'checkpoint':
-        if (!bar) console.error(`${label}: ${e.kind} checkpoint ${e.path}`);
-        break;
-      case 'validation':
-        console.error(`${label}: validation at step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
-        break;
-      case 'skipped':
-        console.error(`${label}: step ${e.step} skipped (non-finite in ${e.phase}; ${e.count} so far)`);
-        break;
-      case 'end':
-        bar?.stop();
-        console.error(`${label}: done at step ${e.step} (${e.seconds.toFixed(1)} s)`);
-        break;
-      default:
-        break;
-    }
-  };
-  return { onEvent, stop: () => bar?.stop() };
-};
-
-/**
- * An AbortSignal fired by the first Ctrl-C (the run checkpoints and stops); a second Ctrl-C exits at once.
- *
- * @example
- * ```ts
- * const { signal, dispose } = abortOnSigint();
- * ```
- */
-export const abortOnSigint = (): { signal: AbortSignal; dispose: () => void } => {
-  const ac = new AbortController();
-  const handler = (): void => {
-    if (ac.signal.aborted) process.exit(130);
-    console.error('\ninterrupted: writing a checkpoint, then stopping (Ctrl-C again to quit now)');
-    ac.abort();
-  };
-  process.on('SIGINT', handler);
-  return { signal: ac.signal, dispose: () => process.off('SIGINT', handler) };
 };

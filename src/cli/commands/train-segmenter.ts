@@ -9,29 +9,25 @@
  *
  * @module
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../backend/init.ts';
 import { PositiveInt, Resolution } from '../../core/codec.ts';
-import { ConfigError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
-import { shapesDataset } from '../../data/shapes.ts';
-import { centerCrop, channel, resize, toRgb, type Raster } from '../../io/image.ts';
-import { readImage } from '../../io/image-file.ts';
+import { loadLabelledFolder, loadShapes } from '../../data/tensors.ts';
 import { writeSafetensors } from '../../io/safetensors-file.ts';
 import { evaluate } from '../../metrics/evaluate.ts';
 import { PROTOCOLS, type ProtocolName } from '../../metrics/protocols.ts';
 import { createUNet, milesialUNetConfig, UNetConfig, UNetEnsemble, type UNet } from '../../models/unet/index.ts';
 import { loadCheckpoint, restoreVariables } from '../../train/checkpoint.ts';
-import { epochBatchIndices } from '../../train/gan.ts';
+import { epochBatchesOf } from '../../data/batches.ts';
 import { namedVariables } from '../../train/loop.ts';
-import { seed000SegmenterDefaults, SegmenterTrainConfig, trainSegmenter, type PairBatches } from '../../train/segmenter.ts';
+import { melasKyriaziSegmenterDefaults, SegmenterTrainConfig, trainSegmenter } from '../../train/segmenter.ts';
 import type { Command } from '../command.ts';
 import { deepMerge, loadConfig } from '../config.ts';
-import { abortOnSigint, BackendChoice, parseTrainArgs, progressReporter, resumeBaseConfig } from './train-gan.ts';
+import { abortOnSigint, BackendChoice, parseTrainArgs, progressReporter, resumeBaseConfig } from '../training.ts';
 
 /** Where (image, mask) pairs come from. */
 export const PairDataSpec = t.union([
@@ -53,16 +49,16 @@ export const TrainSegmenterCliConfig = t.type({
   resolution: Resolution,
   /** UNet architecture. Default: milesial's with width 16, depth 3. */
   model: UNetConfig,
-  /** Ensemble size: members train one after another (own seeds, `out/member-i/`) and their probabilities are averaged. Seed 000: 1. */
+  /** Ensemble size: members train one after another (own seeds, `out/member-i/`) and their probabilities are averaged. Melas-Kyriazi et al.: 1. */
   ensemble: PositiveInt,
   /** Training pairs. */
   data: PairDataSpec,
   /** Labelled validation set (real masks are used only here), or null for none. */
   validation: t.union([PairDataSpec, t.null]),
-  /** Metrics protocol of the validation report. Default `melas-kyriazi` (seed 000). */
+  /** Metrics protocol of the validation report. Default `melas-kyriazi` (Melas-Kyriazi et al.). */
   protocol: t.keyof(Object.fromEntries(PROTOCOLS.map((p) => [p, null])) as Record<ProtocolName, null>),
   /**
-   * Training settings (seed 000 defaults), including augmentation:
+   * Training settings (Melas-Kyriazi et al. defaults), including augmentation:
    * `augment: [flip, crop, color]` (default `[flip]`), `flipProbability`,
    * `cropScale`, `cropRatio`, `colorJitter` (see `SegmenterAugmentConfig`).
    */
@@ -81,7 +77,7 @@ export const trainSegmenterCliDefaults = {
   data: { kind: 'shapes', count: 2000, seed: 'shapes-train' },
   validation: { kind: 'shapes', count: 200, seed: 'shapes-val' },
   protocol: 'melas-kyriazi',
-  train: { ...seed000SegmenterDefaults, steps: 1000, validateEvery: 250, checkpointEvery: 250 },
+  train: { ...melasKyriaziSegmenterDefaults, steps: 1000, validateEvery: 250, checkpointEvery: 250 },
 };
 
 /** Pairs in memory: images [N,R,R,3] in [-1,1], masks [N,R,R,1] in [0,1]. */
@@ -92,11 +88,10 @@ export interface PairTensors {
   readonly masks: tf.Tensor4D;
 }
 
-const IMAGE_EXT = /\.(png|jpe?g)$/i;
-const square = (img: Raster, size: number): Raster => resize(centerCrop(img), size, size, 'area');
-
 /**
- * Load pairs into memory at `size`×`size`.
+ * Load pairs into memory at `size`×`size` with the data layer's loaders: `shapes` pairs
+ * from `loadShapes`, folders from `loadLabelledFolder` (pairs by file stem; short side
+ * resized, centre-cropped; masks nearest and binarized at 0.5).
  *
  * @example
  * ```ts
@@ -104,52 +99,9 @@ const square = (img: Raster, size: number): Raster => resize(centerCrop(img), si
  * ```
  */
 export const loadPairs = async (spec: PairDataSpec, size: number): Promise<PairTensors> => {
-  const imgs: Raster[] = [], masks: Raster[] = [];
-  if (spec.kind === 'shapes') {
-    const ds = shapesDataset(new Rng(spec.seed), spec.count, { size });
-    for (let i = 0; i < ds.length; i++) {
-      const s = await ds.get(i);
-      imgs.push(s.image);
-      masks.push(s.mask);
-    }
-  } else {
-    let files: string[];
-    try {
-      files = fs.readdirSync(spec.images).filter((f) => IMAGE_EXT.test(f)).sort();
-    } catch (e) {
-      throw new ConfigError('train-segmenter', [{ path: 'images', expected: 'a readable folder of images', given: `${JSON.stringify(spec.images)} (${(e as Error).message})` }]);
-    }
-    const maskFiles = new Map(fs.readdirSync(spec.masks).filter((f) => IMAGE_EXT.test(f)).map((f) => [f.replace(IMAGE_EXT, ''), f]));
-    const missing = files.filter((f) => !maskFiles.has(f.replace(IMAGE_EXT, '')));
-    if (missing.length > 0) throw new ConfigError('train-segmenter', [{ path: 'masks', expected: 'a mask with the same stem for every image', given: `none for ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (+${missing.length - 3})` : ''}` }]);
-    for (const f of files) {
-      imgs.push(square(toRgb(readImage(path.join(spec.images, f))), size));
-      masks.push(square(channel(readImage(path.join(spec.masks, maskFiles.get(f.replace(IMAGE_EXT, ''))!)), 0), size));
-    }
-  }
-  const n = imgs.length;
-  const id = new Float32Array(n * size * size * 3), md = new Float32Array(n * size * size);
-  imgs.forEach((r, i) => id.set(r.data, i * size * size * 3));
-  masks.forEach((r, i) => md.set(r.data, i * size * size));
-  return {
-    images: tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(id, [n, size, size, 3]), 2), 1)),
-    masks: tf.tensor4d(md, [n, size, size, 1]),
-  };
+  const set = spec.kind === 'shapes' ? await loadShapes(new Rng(spec.seed), spec.count, size) : loadLabelledFolder({ images: spec.images, masks: spec.masks }, size);
+  return { images: set.images, masks: set.masks };
 };
-
-/**
- * Pairs per step in seeded epochs (a pure function of the step).
- *
- * @example
- * ```ts
- * const pairs = epochPairs(train, 'seed');
- * ```
- */
-export const epochPairs = (p: PairTensors, seed: number | string): PairBatches => (step, batchSize) =>
-  tf.tidy(() => {
-    const idx = tf.tensor1d(epochBatchIndices(p.images.shape[0], batchSize, seed, step), 'int32');
-    return { images: tf.gather(p.images, idx), masks: tf.gather(p.masks, idx) };
-  });
 
 /**
  * Validate a UNet on pairs with a metrics protocol; returns the headline numbers (null ones left out).
@@ -205,7 +157,7 @@ const run = async (argv: readonly string[]): Promise<number> => {
         const r = await trainSegmenter({
           config: { ...cfg.train, seed },
           model,
-          pairs: epochPairs(train, `${seed}/data`),
+          pairs: epochBatchesOf({ images: train.images, masks: train.masks }, `${seed}/data`),
           validate: val ? (m) => validateUNet(m as UNet, val, cfg.protocol) : undefined,
           out,
           resume: args.resume !== undefined ? (k === 1 ? args.resume : path.join(args.resume, `member-${i}`)) : false,

@@ -1,5 +1,5 @@
 /**
- * Configuration of the latent-direction method (seeds 000 and 001), as io-ts
+ * Configuration of the latent-direction method (Melas-Kyriazi et al. and Voynov et al.), as io-ts
  * codecs. Every field documents the official default.
  *
  * @module
@@ -10,18 +10,18 @@ import type * as E from 'fp-ts/lib/Either.js';
 import type { ConfigError } from '../../core/errors.ts';
 
 /**
- * Which variant: `single` (seed 000: one direction, mask = lighter after the shift),
- * `dual` (seed 000's two-direction variant: a lightening and a darkening
+ * Which variant: `single` (Melas-Kyriazi et al.: one direction, mask = lighter after the shift),
+ * `dual` (Melas-Kyriazi et al.'s two-direction variant: a lightening and a darkening
  * direction, mask = grey(G(z+r·d₊)) − grey(G(z+r·d₋)) > 0), `background`
- * (seed 001: the direction that darkens the background and lightens the
+ * (Voynov et al.: the direction that darkens the background and lightens the
  * foreground, mask = grey(G(z)) < grey(G(z + r·d))).
  */
 export const DirectionVariant = t.keyof({
-  /** Seed 000: one direction. */
+  /** Melas-Kyriazi et al.: one direction. */
   single: null,
-  /** Seed 000's two-direction variant. */
+  /** Melas-Kyriazi et al.'s two-direction variant. */
   dual: null,
-  /** Seed 001: the background direction. */
+  /** Voynov et al.: the background direction. */
   background: null,
 }, 'DirectionVariant');
 /** See {@link DirectionVariant}. */
@@ -67,7 +67,7 @@ export const MaskFiltersConfig = t.type({
 
 /** Everything the finder and the mask synthesiser need. */
 export const LatentDirectionConfig = t.type({
-  /** Variant. Paper (seed 000): `single`. */
+  /** Variant. Paper (Melas-Kyriazi et al.): `single`. */
   variant: DirectionVariant,
   /** Latent space. Paper: `z` (BigBiGAN); `w` is offered for style-based generators. */
   space: LatentSpace,
@@ -96,7 +96,7 @@ export const LatentDirectionConfig = t.type({
 export type LatentDirectionConfig = t.TypeOf<typeof LatentDirectionConfig>;
 
 /**
- * The official defaults (seed 000, BigBiGAN run).
+ * The official defaults (Melas-Kyriazi et al., BigBiGAN run).
  *
  * @example
  * ```ts

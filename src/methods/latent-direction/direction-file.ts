@@ -40,7 +40,7 @@ export const saveDirection = (path: string, d: LatentDirection): void => {
 export const loadDirection = (path: string, g: Generator): LatentDirection => directionFromBytes(new Uint8Array(readFileSync(path)), g, `loadDirection(${path})`);
 
 /**
- * Latents of real images from a `.npy` file (seed 001 ships BigBiGAN encoder
+ * Latents of real images from a `.npy` file (Voynov et al. ships BigBiGAN encoder
  * embeddings `[N, D]` this way), checked against the generator's latent size.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * The latent-direction method (seeds 000 and 001): learn a direction in a
+ * The latent-direction method (Melas-Kyriazi et al. and Voynov et al.): learn a direction in a
  * generator's latent space that lightens the foreground and darkens the
  * background, and turn the shift into (image, mask) pairs.
  *
@@ -14,3 +14,4 @@ export * from './invert.ts';
 export * from './synthetic.ts';
 export * from './direction-io.ts';
 export * from './direction-file.ts';
+export * from './method.ts';

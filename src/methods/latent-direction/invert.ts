@@ -1,7 +1,7 @@
 /**
- * Latents of real images (seed 001): optimisation-based projection of images
+ * Latents of real images (Voynov et al.): optimisation-based projection of images
  * into a generator's latent space, so a direction can make masks for them.
- * (Seed 001 ships BigBiGAN encoder embeddings as `.npy`; read those with the
+ * (Voynov et al. ships BigBiGAN encoder embeddings as `.npy`; read those with the
  * library's `.npy` reader and wrap them in a {@link LatentBatch} instead.)
  *
  * Objective: ‖G(z) − x‖² (mean over pixels) + λ‖z‖²/D, Adam on z, started from a

@@ -1,5 +1,5 @@
 /**
- * Losses of the latent-direction method (seed 000), as short named functions.
+ * Losses of the latent-direction method (Melas-Kyriazi et al.), as short named functions.
  * Each takes NHWC images in [-1, 1]; a training step only weights and sums them.
  *
  * Paper: https://arxiv.org/abs/2105.08127 (Melas-Kyriazi et al. 2021), official

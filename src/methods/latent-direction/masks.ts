@@ -1,6 +1,6 @@
 /**
  * Masks from latent shifts and the official post-processing filters
- * (seed 000 `src/datasets/gan_dataset.py`; seed 001 uses the same rule with
+ * (Melas-Kyriazi et al. `src/datasets/gan_dataset.py`; Voynov et al. uses the same rule with
  * its background direction): mask = grey(lighter) − grey(darker) > 0, then
  * connected components smaller than 0.2 × the largest are dropped, and images
  * are kept only if their foreground fraction is in [0, 0.5] and the 12-bin

@@ -1,5 +1,5 @@
 /**
- * `LatentDirectionFinder`: the optimisation of seed 000 (official
+ * `LatentDirectionFinder`: the optimisation of Melas-Kyriazi et al. (official
  * `src/optimization/main.py`) for any {@link Generator}, conditional or not,
  * in Z or W.
  *
@@ -9,11 +9,18 @@
  * optimisation twice: once as is (lightening), once with the radial weight
  * negated (darkening).
  *
+ * The optimiser is the project's {@link Adam} with `tf.train.adam`'s arithmetic
+ * (this port was first written with `tf.train.adam`; its directions are kept bit
+ * for bit, tfjs's ε = 1e-7 included) and the milestones as a `multistep` schedule.
+ *
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Generator } from '../../models/generator.ts';
+import type { NonNegativeInt } from '../../core/codec.ts';
 import type { Rng } from '../../core/rng.ts';
+import { Adam, scheduledLr, type AdamConfig, type LrSchedule } from '../../train/adam.ts';
+import { minimize } from '../../train/step.ts';
 import type { LatentDirectionConfig } from './config.ts';
 import { directionLoss, type LossWeights } from './losses.ts';
 import { LatentDirection, latentSize, sampleLatents, synthesizeBatch } from './model.ts';
@@ -46,8 +53,11 @@ export interface FindOptions {
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** `tf.train.adam(lr)`'s settings: β₁ 0.9, β₂ 0.999, ε the backend's float32 epsilon (1e-7). */
+const tfjsAdamDefaults = (lr: number): AdamConfig => ({ lr, beta1: 0.9, beta2: 0.999, eps: tf.backend().epsilon() }) as AdamConfig;
+
 /**
- * Learns the latent direction(s) of seed 000 / 001 for one generator.
+ * Learns the latent direction(s) of Melas-Kyriazi et al. / 001 for one generator.
  *
  * @example
  * ```ts
@@ -81,33 +91,33 @@ export class LatentDirectionFinder {
     // Official init: randn × 0.1, used normalised.
     const init = rng.normalArray(dim, 0, 0.1);
     const d = tf.tidy(() => tf.variable(tf.tensor1d(init), true));
-    let lr: number = c.learningRate;
-    let optimizer = tf.train.adam(lr);
+    // MultiStepLR over 0-based steps. As this port always did: a milestone counts once, and milestone 0 not at all.
+    const milestones = [...new Set(c.milestones as readonly number[])].filter((m) => m > 0);
+    const schedule: LrSchedule = { kind: 'multistep', milestones: milestones as NonNegativeInt[], gamma: c.gamma };
+    let optimizer = new Adam([d], tfjsAdamDefaults(c.learningRate), { arithmetic: 'tfjs' });
     try {
       for (let it = 1; it <= c.iterations; it++) {
-        if ((c.milestones as readonly number[]).includes(it - 1) && it > 1) {
-          lr *= c.gamma;
+        const step = it - 1;
+        if (milestones.includes(step)) {
           optimizer.dispose();
-          optimizer = tf.train.adam(lr); // MultiStepLR: only the rate changes; moments restart (deviation, see README)
+          optimizer = new Adam([d], tfjsAdamDefaults(c.learningRate), { arithmetic: 'tfjs' }); // moments restart at a milestone (deviation, see README)
         }
         const batch = sampleLatents(g, c.batchSize, c.space, rng);
         const r = tf.tensor2d(rng.normalArray(c.batchSize * dim, c.radius.mean, c.radius.std).map((v) => Math.max(v, c.radius.min)), [c.batchSize, dim]);
         const original = tf.tidy(() => synthesizeBatch(g, batch, batch.latents, c.truncation));
         let parts: number[] | undefined;
         const report = opts.onProgress !== undefined && (it % every === 0 || it === c.iterations || it === 1);
-        const cost = optimizer.minimize(() => {
+        const { loss } = minimize(optimizer, () => {
           const unit = tf.div(d, tf.norm(d));
           const shifted = synthesizeBatch(g, batch, tf.add(batch.latents, tf.mul(r, unit)) as tf.Tensor2D, c.truncation);
           const l = directionLoss(shifted, original, weights);
           if (report) parts = [l.radialPrior.dataSync()[0] as number, l.sobelShift.dataSync()[0] as number];
           return l.total;
-        }, report, [d]);
+        }, { step, phase: `direction/${which}`, onNonFinite: 'stop', lr: scheduledLr(schedule, c.learningRate, step, c.iterations) });
         tf.tidy(() => { d.assign(tf.div(d, tf.norm(d))); });
         if (report && opts.onProgress) {
-          const loss = (cost?.dataSync()[0] ?? NaN) as number;
           opts.onProgress({ kind: 'direction', vector: which, iteration: it, total: c.iterations, radialPrior: parts?.[0] ?? NaN, sobelShift: parts?.[1] ?? NaN, loss });
         }
-        cost?.dispose();
         original.dispose();
         r.dispose();
         batch.latents.dispose();

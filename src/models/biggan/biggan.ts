@@ -74,7 +74,7 @@ export interface BigGANParams {
 
 const createCbn = (c: number, condDim: number, name: string, rng: Rng | undefined): BigGANCbn => ({
   storedMean: normalOrZeros([c], rng, 0.1, `${name}.stored_mean`),
-  storedVar: rng ? tf.variable(tf.tidy(() => tf.add(tf.abs(tf.tensor(rng.normalArray(c, 0, 0.3), [c])), 0.5)), true) : constantVariable([c], 1),
+  storedVar: rng ? tf.tidy(() => tf.variable(tf.add(tf.abs(tf.tensor(rng.normalArray(c, 0, 0.3), [c])), 0.5), true)) : constantVariable([c], 1),
   gain: createSnLayer([condDim, c], { bias: false, withV: false, name: `${name}.gain` }, rng),
   bias: createSnLayer([condDim, c], { bias: false, withV: false, name: `${name}.bias` }, rng),
 });

@@ -87,7 +87,7 @@ export interface BigGANDeepParams {
 
 const createBn = (c: number, condDim: number, nStats: number, name: string, rng: Rng | undefined): DeepBatchNorm => ({
   runningMeans: normalOrZeros([nStats, c], rng, 0.1, `${name}.running_means`),
-  runningVars: rng ? tf.variable(tf.tidy(() => tf.add(tf.abs(tf.tensor(rng.normalArray(nStats * c, 0, 0.3), [nStats, c])), 0.5)), true) : constantVariable([nStats, c], 1),
+  runningVars: rng ? tf.tidy(() => tf.variable(tf.add(tf.abs(tf.tensor(rng.normalArray(nStats * c, 0, 0.3), [nStats, c])), 0.5), true)) : constantVariable([nStats, c], 1),
   scale: createSnLayer([condDim, c], { bias: false, withV: true, name: `${name}.scale` }, rng),
   offset: createSnLayer([condDim, c], { bias: false, withV: true, name: `${name}.offset` }, rng),
 });

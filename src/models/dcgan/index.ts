@@ -6,4 +6,3 @@
 export * from './config.ts';
 export * from './generator.ts';
 export * from './discriminator.ts';
-export * from './weights.ts';

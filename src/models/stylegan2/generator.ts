@@ -69,7 +69,7 @@ export const createStyleGAN2GeneratorParams = (cfg: StyleGAN2Config, rng: Rng): 
   const noiseRng = rng.fork('noises');
   const noises = Array.from({ length: 2 * ch.length - 1 }, (_, i) => {
     const r = 2 ** Math.floor((i + 5) / 2);
-    return tf.variable(tf.tensor4d(noiseRng.normalArray(r * r), [1, r, r, 1]), false);
+    return tf.tidy(() => tf.variable(tf.tensor4d(noiseRng.normalArray(r * r), [1, r, r, 1]), false));
   });
   return { style, input, conv1, toRgb1, convs, toRgbs, noises };
 };

@@ -18,8 +18,11 @@ import { PositiveInt } from '../../core/codec.ts';
 export const UNetConfig = t.type({
   /** Input channels. milesial: 3 (`n_channels`). */
   inChannels: PositiveInt,
-  /** Output channels: 1 → a foreground logit (sigmoid); 2 → background/foreground logits (softmax; seed 000 uses 2). milesial: `n_classes`. */
-  nClasses: t.union([t.literal(1), t.literal(2)]),
+  /**
+   * Output channels: 1 → a foreground logit (sigmoid); 2 → background/foreground logits (softmax; Melas-Kyriazi et al.
+   * uses 2); K > 2 → K class logits, channel 0 the background (part segmentation, GANSeg). milesial: `n_classes`.
+   */
+  nClasses: PositiveInt,
   /** Channels of the first level; level i has `width·2^i`. milesial: 64. */
   width: PositiveInt,
   /** Number of down (and up) steps. milesial: 4. */
@@ -31,7 +34,7 @@ export const UNetConfig = t.type({
 export type UNetConfig = t.TypeOf<typeof UNetConfig>;
 
 /**
- * milesial/Pytorch-UNet's defaults with seed 000's two classes.
+ * milesial/Pytorch-UNet's defaults with Melas-Kyriazi et al.'s two classes.
  *
  * @example
  * ```ts
@@ -40,7 +43,7 @@ export type UNetConfig = t.TypeOf<typeof UNetConfig>;
  */
 export const milesialUNetConfig: UNetConfig = {
   inChannels: 3 as PositiveInt,
-  nClasses: 2,
+  nClasses: 2 as PositiveInt,
   width: 64 as PositiveInt,
   depth: 4 as PositiveInt,
   bilinear: false,

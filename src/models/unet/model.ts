@@ -103,14 +103,28 @@ export class UNet implements Module {
     return unetForward(this.params, images, training);
   }
 
-  /** Foreground logits [N,H,W,1]: the single logit, or `l₁ − l₀` for two classes (so sigmoid = softmax's foreground). */
+  /**
+   * Foreground logits [N,H,W,1]: the single logit; `l₁ − l₀` for two classes (so sigmoid = softmax's
+   * foreground); for K > 2 classes `logsumexp(l₁…l_{K−1}) − l₀`, the logit of the union of the
+   * foreground classes (sigmoid = 1 − softmax's class 0, the background).
+   */
   logits(images: ImageBatch, training: boolean): tf.Tensor4D {
     return tf.tidy(() => {
       const l = this.forward(images, training);
-      if (this.config.nClasses === 1) return l;
-      const [bg, fg] = tf.split(l, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
-      return tf.sub(fg, bg);
+      const k = this.config.nClasses;
+      if (k === 1) return l;
+      if (k === 2) {
+        const [bg, fg] = tf.split(l, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+        return tf.sub(fg, bg);
+      }
+      const [bg, parts] = tf.split(l, [1, k - 1], 3) as [tf.Tensor4D, tf.Tensor4D];
+      return tf.sub(tf.logSumExp(parts, 3, true), bg) as tf.Tensor4D;
     });
+  }
+
+  /** Class logits [N,H,W,nClasses] (the K-class trainer's input; channel 0 the background). */
+  classLogits(images: ImageBatch, training: boolean): tf.Tensor4D {
+    return this.forward(images, training);
   }
 
   /** Foreground probability masks [N,H,W,1] in [0,1] (eval mode). */

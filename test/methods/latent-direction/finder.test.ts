@@ -7,6 +7,8 @@ import { LatentDirectionFinder } from '../../../src/methods/latent-direction/tra
 import { PAPER_CONFIG, decodeLatentDirectionConfig } from '../../../src/methods/latent-direction/config.ts';
 import { PAPER_MASK_FILTERS } from '../../../src/methods/latent-direction/masks.ts';
 import { TinyLinearGenerator } from './tiny-generator.ts';
+import { directionLoss, type LossWeights } from '../../../src/methods/latent-direction/losses.ts';
+import { latentSize, sampleLatents, synthesizeBatch } from '../../../src/methods/latent-direction/model.ts';
 
 before(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
 
@@ -76,4 +78,39 @@ test('conditional generator in W space: classes passed consistently, direction f
   for (let i = 0; i < 3; i++) assert.ok(iou(m.subarray(i * 256, (i + 1) * 256), g.disc) > 0.9);
   for (const t of [out.images, out.masks, out.rawMasks, out.shifted]) t.dispose();
   d.dispose(); g.dispose();
+});
+
+// The optimisation as first written, with tf.train.adam (before it moved to train/adam.ts): the finder must
+// reproduce its directions bit for bit, milestone restarts included.
+const tfjsAdamReference = (g: TinyLinearGenerator, c: typeof PAPER_CONFIG, rng: Rng, weights: LossWeights): Float32Array => {
+  const dim = latentSize(g, c.space);
+  const d = tf.variable(tf.tensor1d(rng.normalArray(dim, 0, 0.1)), true);
+  let lr: number = c.learningRate;
+  let optimizer = tf.train.adam(lr);
+  for (let it = 1; it <= c.iterations; it++) {
+    if ((c.milestones as readonly number[]).includes(it - 1) && it > 1) { lr *= c.gamma; optimizer.dispose(); optimizer = tf.train.adam(lr); }
+    const batch = sampleLatents(g, c.batchSize, c.space, rng);
+    const r = tf.tensor2d(rng.normalArray(c.batchSize * dim, c.radius.mean, c.radius.std).map((v) => Math.max(v, c.radius.min)), [c.batchSize, dim]);
+    const original = tf.tidy(() => synthesizeBatch(g, batch, batch.latents, c.truncation));
+    optimizer.minimize(() => directionLoss(synthesizeBatch(g, batch, tf.add(batch.latents, tf.mul(r, tf.div(d, tf.norm(d)))) as tf.Tensor2D, c.truncation), original, weights).total, false, [d]);
+    tf.tidy(() => { d.assign(tf.div(d, tf.norm(d))); });
+    tf.dispose([original, r, batch.latents]);
+  }
+  optimizer.dispose();
+  const out = tf.tidy(() => tf.div(d, tf.norm(d)).dataSync() as Float32Array);
+  d.dispose();
+  return out;
+};
+
+test('LatentDirectionFinder (train/adam.ts, tfjs arithmetic, multistep schedule) = the tf.train.adam loop it replaced, bit for bit: dual, milestones [0,5,10,10] γ 0.5', async () => {
+  const g = new TinyLinearGenerator();
+  const cfg = { ...PAPER_CONFIG, variant: 'dual', batchSize: 4, iterations: 16, learningRate: 0.05, milestones: [0, 5, 10, 10], gamma: 0.5 } as typeof PAPER_CONFIG;
+  const d = await new LatentDirectionFinder(g, cfg).find(new Rng(7));
+  const light = tfjsAdamReference(g, cfg, new Rng(7).fork('light'), cfg.losses);
+  const dark = tfjsAdamReference(g, cfg, new Rng(7).fork('dark'), { radialPrior: -cfg.losses.radialPrior, sobelShift: cfg.losses.sobelShift });
+  const bytes = (x: Float32Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  assert.ok(bytes(d.vector.dataSync() as Float32Array).equals(bytes(light)), 'light vector');
+  assert.ok(bytes(d.darkVector!.dataSync() as Float32Array).equals(bytes(dark)), 'dark vector');
+  d.dispose();
+  g.dispose();
 });

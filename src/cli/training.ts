@@ -1,0 +1,135 @@
+/**
+ * What the training commands (`train-gan`, `train-segmenter`) share and no other layer
+ * needs: their arguments (`[--config file] [--resume dir] [key=value …]`, split by the
+ * one argv splitter), the backend choice of their configs, the config a resumed run
+ * starts from, the terminal progress bar and Ctrl-C handling. Not a command: commands
+ * import it, it imports no command.
+ *
+ * @module
+ */
+import * as path from 'node:path';
+import * as t from 'io-ts';
+import cliProgress from 'cli-progress';
+import { ConfigError } from '../core/errors.ts';
+import { loadLatestCheckpoint } from '../train/checkpoint.ts';
+import type { TrainEventHandler } from '../train/events.ts';
+import { expectArgs, splitArgs } from './args.ts';
+
+/**
+ * Backends the CLI accepts.
+ *
+ * @example
+ * ```ts
+ * const Cfg = t.type({ backend: BackendChoice });
+ * ```
+ */
+export const BackendChoice = t.union([t.literal('auto'), t.literal('tensorflow'), t.literal('native'), t.literal('wasm'), t.literal('cpu')]);
+
+/** Parsed arguments of a training command. */
+export interface TrainArgs {
+  /** `--config <file>` (JSON or YAML). */
+  readonly config: string | undefined;
+  /** `--resume <run folder>`. */
+  readonly resume: string | undefined;
+  /** `key=value` overrides, in order. */
+  readonly overrides: readonly string[];
+}
+
+/**
+ * Parse `[--config file | -c file] [--resume dir] [key=value …]`; anything else is a {@link ConfigError}.
+ *
+ * @example
+ * ```ts
+ * parseTrainArgs(['--config', 'c.yaml', 'train.steps=10'], 'train-gan'); // { config: 'c.yaml', resume: undefined, overrides: ['train.steps=10'] }
+ * ```
+ */
+export const parseTrainArgs = (argv: readonly string[], where: string): TrainArgs => {
+  const a = expectArgs(splitArgs(argv.map((x) => (x === '-c' ? '--config' : x))), { flags: ['config', 'resume'], overrides: true }, where);
+  return { config: a.flags['config'], resume: a.flags['resume'], overrides: a.overrides };
+};
+
+/**
+ * The config to start from when resuming without `--config`: the one stored in the run's newest checkpoint.
+ *
+ * @example
+ * ```ts
+ * const base = resumeBaseConfig('runs/shapes-gan'); // { out, backend, model, data, train }
+ * ```
+ */
+export const resumeBaseConfig = (runDir: string): unknown => {
+  const ck = loadLatestCheckpoint(path.join(runDir, 'checkpoints')) ?? loadLatestCheckpoint(runDir);
+  if (!ck) throw new ConfigError('--resume', [{ path: '<argv>', expected: 'a run folder with a complete checkpoint', given: JSON.stringify(runDir) }]);
+  return (ck.meta as { config?: unknown }).config ?? {};
+};
+
+/**
+ * A {@link TrainEventHandler} that draws a progress bar with rate and ETA on a
+ * terminal (or prints a line per log interval otherwise). Call `stop()` at the end.
+ *
+ * @example
+ * ```ts
+ * const p = progressReporter('train-gan', ['loss/G', 'loss/D']);
+ * await trainGan({ ...opts, onEvent: p.onEvent });
+ * p.stop();
+ * ```
+ */
+export const progressReporter = (label: string, keys: readonly string[], logEvery = 10): { onEvent: TrainEventHandler; stop: () => void } => {
+  const tty = Boolean(process.stderr.isTTY);
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { format: `${label} |{bar}| {value}/{total} | {rate} s/step | ETA {eta_formatted} | {scalars}`, hideCursor: true, etaBuffer: 50, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  const fmt = (s: Readonly<Record<string, number>>): string => keys.filter((k) => k in s).map((k) => `${k} ${s[k]!.toFixed(4)}`).join(' ');
+  const onEvent: TrainEventHandler = (e) => {
+    switch (e.type) {
+      case 'start':
+        if (bar) bar.start(e.totalSteps, e.step, { rate: '-', scalars: '' });
+        else console.error(`${label}: ${e.resumedFrom ? `resumed from ${e.resumedFrom} at` : 'starting at'} step ${e.step} of ${e.totalSteps}`);
+        break;
+      case 'step':
+        if (bar) bar.update(e.step, { rate: e.secondsPerStep.toFixed(2), scalars: fmt(e.scalars) });
+        else if (e.step % logEvery === 0 || e.step === e.totalSteps) {
+          const eta = Math.round(e.secondsPerStep * (e.totalSteps - e.step));
+          console.error(`${label}: step ${e.step}/${e.totalSteps} ${e.secondsPerStep.toFixed(2)} s/step ETA ${eta}s ${fmt(e.scalars)}`);
+        }
+        break;
+      case 'checkpoint':
+        if (!bar) console.error(`${label}: ${e.kind} checkpoint ${e.path}`);
+        break;
+      case 'validation':
+        console.error(`${label}: validation at step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
+        break;
+      case 'skipped':
+        console.error(`${label}: step ${e.step} skipped (non-finite in ${e.phase}; ${e.count} so far)`);
+        break;
+      case 'end':
+        bar?.stop();
+        console.error(`${label}: done at step ${e.step} (${e.seconds.toFixed(1)} s)`);
+        break;
+      default:
+        break;
+    }
+  };
+  return { onEvent, stop: () => bar?.stop() };
+};
+
+/**
+ * An AbortSignal fired by the first Ctrl-C (the run checkpoints and stops); a second Ctrl-C exits at once.
+ *
+ * @example
+ * ```ts
+ * const { signal, dispose } = abortOnSigint();
+ * ```
+ */
+export const abortOnSigint = (): { signal: AbortSignal; dispose: () => void } => {
+  const ac = new AbortController();
+  const handler = (): void => {
+    if (ac.signal.aborted) process.exit(130);
+    console.error('\ninterrupted: writing a checkpoint, then stopping (Ctrl-C again to quit now)');
+    ac.abort();
+  };
+  process.on('SIGINT', handler);
+  return { signal: ac.signal, dispose: () => process.off('SIGINT', handler) };
+};

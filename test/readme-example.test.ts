@@ -1,0 +1,80 @@
+// The README's "Using the library" example type-checks against the public surface
+// (`src/index.ts`, and the subpath exports of package.json), with the project's
+// compiler options. A copy with an import that does not exist must fail, so the
+// check cannot pass by checking nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TMP = join(ROOT, 'test', '.tmp');
+
+/** The first ```ts block under `## Using the library` in README.md. */
+const readmeExample = (): string => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Using the library');
+  assert.ok(start >= 0, 'README.md has no "## Using the library" section');
+  const next = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, next < 0 ? undefined : next);
+  const block = /```ts\n([\s\S]*?)\n```/.exec(section);
+  assert.ok(block, 'README.md "## Using the library" has no ```ts block');
+  return block[1] as string;
+};
+
+/** `gan-segmenter` and `gan-segmenter/<sub>` → the sources their package.json exports build from, relative to `dir`. */
+const toSources = (code: string, dir: string): string => {
+  const exportsMap = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { import: string }> }).exports;
+  return code.replace(/(from\s+|import\s*\(\s*)(['"])gan-segmenter(\/[^'"]*)?\2/g, (whole, lead: string, q: string, sub: string | undefined) => {
+    const target = exportsMap[`.${sub ?? ''}`];
+    if (typeof target !== 'object') return whole; // not exported: left as is, so it fails to resolve
+    const src = join(ROOT, target.import.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts'));
+    return `${lead}${q}${relative(dir, src).split('\\').join('/')}${q}`;
+  });
+};
+
+/** Type-check `files` (path → text, served from memory over the real file system) with tsconfig.json's options. */
+const typeCheck = (files: ReadonlyMap<string, string>): Map<string, readonly ts.Diagnostic[]> => {
+  const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+  });
+  assert.ok(parsed, 'tsconfig.json could not be read');
+  const options: ts.CompilerOptions = { ...parsed.options, noEmit: true };
+  const host = ts.createCompilerHost(options, true);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.fileExists = (f) => files.has(resolve(f)) || fileExists.call(host, f);
+  host.readFile = (f) => files.get(resolve(f)) ?? readFile.call(host, f);
+  host.getSourceFile = (f, lang, ...rest) => {
+    const text = files.get(resolve(f));
+    return text === undefined ? getSourceFile.call(host, f, lang, ...rest) : ts.createSourceFile(f, text, lang, true);
+  };
+  const program = ts.createProgram({ rootNames: [...files.keys()], options, host });
+  return new Map([...files.keys()].map((f) => [f, ts.getPreEmitDiagnostics(program, program.getSourceFile(f))]));
+};
+
+const format = (ds: readonly ts.Diagnostic[]): string =>
+  ts.formatDiagnostics(ds, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' });
+
+test('README "Using the library" example type-checks against src/index.ts; a broken import does not', () => {
+  mkdirSync(TMP, { recursive: true });
+  const example = join(TMP, `readme-example-${process.pid}.ts`);
+  const broken = join(TMP, `readme-example-broken-${process.pid}.ts`); // in memory only
+  const code = toSources(readmeExample(), TMP);
+  assert.notEqual(code, readmeExample(), 'the example imports nothing from gan-segmenter');
+  const index = relative(TMP, join(ROOT, 'src', 'index.ts')).split('\\').join('/');
+  try {
+    writeFileSync(example, code);
+    const diags = typeCheck(new Map([
+      [example, code],
+      [broken, `import { notAnExportOfGanSegmenter } from '${index}';\nvoid notAnExportOfGanSegmenter;\n${code}`],
+    ]));
+    const own = diags.get(example) ?? [];
+    assert.equal(own.length, 0, `README example does not type-check:\n${format(own)}`);
+    const bad = diags.get(broken) ?? [];
+    assert.ok(bad.some((d) => d.code === 2305 || d.code === 2724), `a broken import was not reported:\n${format(bad)}`);
+  } finally {
+    rmSync(example, { force: true });
+  }
+});
