@@ -47,6 +47,7 @@ export {
   type ImageSet, type LabelledSet, type LabelledFolders,
   shapesDataset, generateShapeSample, writeShapes, type ShapesOptions, type SegmentationSample, type SegmentationDataset,
   centerPriorMask, otsuMask, otsuThreshold, type CenterPriorOptions,
+  epochBatches, epochBatchesOf, epochPermutation, type StepBatches,
 } from './data/index.ts';
 
 // ---------------------------------------------------------------------------
@@ -80,7 +81,7 @@ export {
 // training: a GAN on unlabeled images, a segmenter on (image, mask) pairs
 // ---------------------------------------------------------------------------
 export {
-  trainGan, type TrainGanOptions, GanTrainConfig, dcganTrainDefaults, defaultGanPhases, type GanPhase, type GanNetworks, epochBatches,
+  trainGan, type TrainGanOptions, GanTrainConfig, dcganTrainDefaults, defaultGanPhases, type GanPhase, type GanNetworks,
   trainSegmenter, type TrainSegmenterOptions, SegmenterTrainConfig, melasKyriaziSegmenterDefaults, SegmenterAugmentation,
   type PairBatch, type PairBatches, type TrainEvent, type TrainEventHandler,
 } from './train/index.ts';

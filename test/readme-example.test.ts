@@ -11,16 +11,16 @@ import ts from 'typescript';
 const ROOT = resolve(import.meta.dirname, '..');
 const TMP = join(ROOT, 'test', '.tmp');
 
-/** The first ```ts block under `## Using the library` in README.md. */
-const readmeExample = (): string => {
+/** Every ```ts block under `## Using the library` in README.md. */
+const readmeExamples = (): string[] => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const start = readme.indexOf('\n## Using the library');
   assert.ok(start >= 0, 'README.md has no "## Using the library" section');
   const next = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, next < 0 ? undefined : next);
-  const block = /```ts\n([\s\S]*?)\n```/.exec(section);
-  assert.ok(block, 'README.md "## Using the library" has no ```ts block');
-  return block[1] as string;
+  const blocks = [...section.matchAll(/```ts\n([\s\S]*?)\n```/g)].map((m) => m[1] as string);
+  assert.ok(blocks.length > 0, 'README.md "## Using the library" has no ```ts block');
+  return blocks;
 };
 
 /** `gan-segmenter` and `gan-segmenter/<sub>` → the sources their package.json exports build from, relative to `dir`. */
@@ -57,24 +57,28 @@ const typeCheck = (files: ReadonlyMap<string, string>): Map<string, readonly ts.
 const format = (ds: readonly ts.Diagnostic[]): string =>
   ts.formatDiagnostics(ds, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' });
 
-test('README "Using the library" example type-checks against src/index.ts; a broken import does not', () => {
+test('README "Using the library" examples type-check against src/index.ts; a broken import does not', () => {
   mkdirSync(TMP, { recursive: true });
-  const example = join(TMP, `readme-example-${process.pid}.ts`);
-  const broken = join(TMP, `readme-example-broken-${process.pid}.ts`); // in memory only
-  const code = toSources(readmeExample(), TMP);
-  assert.notEqual(code, readmeExample(), 'the example imports nothing from gan-segmenter');
   const index = relative(TMP, join(ROOT, 'src', 'index.ts')).split('\\').join('/');
+  const examples = readmeExamples().map((block, i) => ({ block, file: join(TMP, `readme-example-${process.pid}-${i}.ts`), code: toSources(block, TMP) }));
+  const broken = join(TMP, `readme-example-broken-${process.pid}.ts`); // in memory only
   try {
-    writeFileSync(example, code);
+    for (const e of examples) {
+      assert.notEqual(e.code, e.block, 'the example imports nothing from gan-segmenter');
+      writeFileSync(e.file, e.code);
+    }
+    const first = examples[0] as { code: string };
     const diags = typeCheck(new Map([
-      [example, code],
-      [broken, `import { notAnExportOfGanSegmenter } from '${index}';\nvoid notAnExportOfGanSegmenter;\n${code}`],
+      ...examples.map((e) => [e.file, e.code] as const),
+      [broken, `import { notAnExportOfGanSegmenter } from '${index}';\nvoid notAnExportOfGanSegmenter;\n${first.code}`],
     ]));
-    const own = diags.get(example) ?? [];
-    assert.equal(own.length, 0, `README example does not type-check:\n${format(own)}`);
+    for (const e of examples) {
+      const own = diags.get(e.file) ?? [];
+      assert.equal(own.length, 0, `README example does not type-check:\n${format(own)}`);
+    }
     const bad = diags.get(broken) ?? [];
     assert.ok(bad.some((d) => d.code === 2305 || d.code === 2724), `a broken import was not reported:\n${format(bad)}`);
   } finally {
-    rmSync(example, { force: true });
+    for (const e of examples) rmSync(e.file, { force: true });
   }
 });

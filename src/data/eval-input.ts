@@ -45,6 +45,14 @@ export const melasEvalPair = (sample: SegmentationSample, crop: boolean, size = 
  */
 export const upsampleProbability = (prob: Raster, width: number, height: number): Raster => resize(prob, width, height, 'bilinear');
 
+/** A prediction and its ground truth, ready to score (same size). */
+export interface ScoringPair {
+  /** Foreground probability, at the mask's size. */
+  readonly pred: Raster;
+  /** Ground-truth mask (centre-cropped where the layout crops). */
+  readonly gt: Raster;
+}
+
 /**
  * The melas-kyriazi scoring pair of a saved prediction and its full-resolution ground truth:
  * when the layout crops (CUB, Flowers) the mask is centre-cropped, and so is the prediction
@@ -58,7 +66,7 @@ export const upsampleProbability = (prob: Raster, width: number, height: number)
  * accumulator.add(pred.data, gt.data);
  * ```
  */
-export const melasScoringPair = (pred: Raster, gt: Raster, crop: boolean): { readonly pred: Raster; readonly gt: Raster } => {
+export const melasScoringPair = (pred: Raster, gt: Raster, crop: boolean): ScoringPair => {
   const g = crop ? centerCrop(gt) : gt;
   const p = crop && pred.width !== pred.height ? centerCrop(pred) : pred;
   return { pred: upsampleProbability(p, g.width, g.height), gt: g };

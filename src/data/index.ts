@@ -9,8 +9,8 @@ export { ImageFolder, SegmentationFolder, listImages, IMAGE_EXTENSIONS, type Err
 export { BENCHMARK_LAYOUTS, openBenchmark, type BenchmarkLayout, type BenchmarkName } from './layouts.ts';
 export { generateShapeSample, shapesDataset, type ShapesOptions, type SegmentationSample, type SegmentationDataset } from './shapes.ts';
 export { writeShapes } from './shapes-disk.ts';
-export { batches, type Batch, type BatchOptions } from './batches.ts';
+export { batches, epochBatches, epochBatchesOf, epochBatchIndices, epochPermutation, type Batch, type BatchOptions, type StepBatches } from './batches.ts';
 export { augmentPair, drawJitterFactors, fitSquare, randomCropWindow, type AugmentOptions, type JitterFactors, type Pair } from './augment.ts';
-export { melasEvalPair, melasScoringPair, upsampleProbability, type EvalPair } from './eval-input.ts';
+export { melasEvalPair, melasScoringPair, upsampleProbability, type EvalPair, type ScoringPair } from './eval-input.ts';
 export { centerPriorMask, otsuMask, otsuThreshold, type CenterPriorOptions } from './baselines.ts';
 export { loadLabelledFolder, loadImageFolder, loadShapes, resolveLabelledDir, resolveImageDir, type LabelledSet, type ImageSet, type LabelledFolders } from './tensors.ts';

@@ -144,7 +144,22 @@ export interface MethodSpec<Name extends string = string, C = unknown, N extends
    * When making pairs failed with a {@link DataError} (e.g. the method's filters kept nothing), a relaxed
    * source to retry with and a note for the report; `undefined` gives up.
    */
-  relax?(source: S, error: DataError): { readonly source: S; readonly note: string } | undefined;
+  relax?(source: S, error: DataError): RelaxedSource<S> | undefined;
+}
+
+/**
+ * What a method's `relax` hook returns: the source to retry with and a note for the report.
+ *
+ * @example
+ * ```ts
+ * const r: RelaxedSource<MaskSource> = { source: looser, note: 'filters off: they kept nothing' };
+ * ```
+ */
+export interface RelaxedSource<S extends MaskSource> {
+  /** The relaxed mask source. */
+  readonly source: S;
+  /** One sentence for the report saying what was relaxed and why. */
+  readonly note: string;
 }
 
 /**

@@ -19,6 +19,7 @@ import type { AnyMethodSpec } from './spec.ts';
  * ```
  */
 export const METHODS = {
+  /** Melas-Kyriazi et al. 2021 and Voynov et al. 2021: a latent direction that separates foreground from background. */
   'latent-direction': latentDirectionMethod,
 } as const satisfies Readonly<Record<string, AnyMethodSpec>>;
 

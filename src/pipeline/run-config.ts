@@ -34,8 +34,14 @@ export const EvalDataset = t.union([t.literal('shapes'), t.string, FolderDataset
 /** See {@link EvalDataset}. */
 export type EvalDataset = t.TypeOf<typeof EvalDataset>;
 
+/** A folder of unlabeled photos. */
+export const ImageFolderDataset = t.type({
+  /** Image folder (JPEG/PNG, any nesting). */
+  images: t.string,
+}, 'ImageFolderDataset');
+
 /** Unlabeled images a GAN or a method trains on: `shapes`, a folder of images (or a directory with `images/`), or `{ images }`. */
-export const TrainDataset = t.union([t.literal('shapes'), t.string, t.type({ images: t.string })], 'TrainDataset');
+export const TrainDataset = t.union([t.literal('shapes'), t.string, ImageFolderDataset], 'TrainDataset');
 /** See {@link TrainDataset}. */
 export type TrainDataset = t.TypeOf<typeof TrainDataset>;
 
@@ -131,13 +137,37 @@ export type RunConfig = t.TypeOf<typeof RunConfig>;
  * const c: RunInput<'latent-direction'> = { method: 'latent-direction', 'latent-direction': { maskRadius: 2 }, unet: { steps: 300 } };
  * ```
  */
-export type RunInput<M extends MethodName = MethodName> = DeepPartial<Omit<RunConfig, 'method'>> & { readonly method?: M } & { readonly [K in M]?: DeepPartial<ConfigOf<(typeof METHODS)[K]>> };
+export type RunInput<M extends MethodName = MethodName> = DeepPartial<Omit<RunConfig, 'method'>> & RunMethodChoice<M> & { readonly [K in M]?: DeepPartial<ConfigOf<(typeof METHODS)[K]>> };
 
-/** Every field optional, recursively (arrays and functions kept as they are). */
-export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
+/** The `method` field of a {@link RunInput}. */
+export interface RunMethodChoice<M extends string> {
+  /** The method's name in the method table. Default `latent-direction`. */
+  readonly method?: M;
+}
 
-/** The demo's defaults (sized for a few minutes on 2 CPU cores). */
-export const RUN_DEFAULTS = {
+/**
+ * Every field optional, recursively; branded numbers and strings (`PositiveInt` …) as their plain type,
+ * arrays kept as they are.
+ *
+ * @example
+ * ```ts
+ * const unet: DeepPartial<RunConfig['unet']> = { steps: 300 };
+ * ```
+ */
+export type DeepPartial<T> = T extends t.Branded<infer A, unknown> ? A : T extends readonly unknown[] ? T : T extends object ? { readonly [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/**
+ * The demo's defaults (sized for a few minutes on 2 CPU cores): method `latent-direction`, seed 0, out `out`, 32² images,
+ * 4000 `shapes` training images, a DCGAN of width 32 trained 1500 steps of batch 32 when no `gan.weights` is given,
+ * 6000 synthetic pairs in memory, a UNet of width 16 and depth 3 trained 2400 steps of batch 16 (Adam 1e-3, flip + crop +
+ * colour), one member, 200 held-out `shapes` images of the test split, no resume.
+ *
+ * @example
+ * ```ts
+ * decodeRunConfig({}); // RUN_DEFAULTS, decoded
+ * ```
+ */
+export const RUN_DEFAULTS: Readonly<Record<string, unknown>> = {
   method: 'latent-direction',
   seed: 0,
   out: 'out',
@@ -149,7 +179,7 @@ export const RUN_DEFAULTS = {
   ensemble: 1,
   eval: { dataset: 'shapes', count: 200, split: 'test' },
   resume: false,
-} as const;
+};
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -182,6 +212,12 @@ const legacyKeys = (input: Record<string, unknown>): Record<string, unknown> => 
   return u;
 };
 
+/** A decoded run config and the raw block of its method (the method's spec decodes it). */
+export interface DecodedRunConfig extends RunConfig {
+  /** The method's block as given (under the method's name), not yet decoded. */
+  readonly methodConfig: unknown;
+}
+
 /**
  * Decode a (partial) run config over {@link RUN_DEFAULTS}. The method's own block is left raw here
  * (its spec decodes it); earlier releases' keys (`direction`, `dataset`, `gan.trainImages`) are read too.
@@ -191,9 +227,9 @@ const legacyKeys = (input: Record<string, unknown>): Record<string, unknown> => 
  * const cfg = decodeRunConfig({ unet: { steps: 100 }, 'latent-direction': { maskRadius: 2 } });
  * ```
  */
-export const decodeRunConfig = (input: unknown, where = 'run config'): E.Either<ConfigError, RunConfig & { readonly methodConfig: unknown }> => {
+export const decodeRunConfig = (input: unknown, where = 'run config'): E.Either<ConfigError, DecodedRunConfig> => {
   const u = legacyKeys(isObject(input) ? input : {});
-  const method = typeof u.method === 'string' ? u.method : RUN_DEFAULTS.method;
+  const method = typeof u.method === 'string' ? u.method : 'latent-direction';
   const decoded = decodeWithDefaults(RunConfig, RUN_DEFAULTS, u, where);
   return decoded._tag === 'Left' ? decoded : { _tag: 'Right', right: { ...decoded.right, methodConfig: u[method] ?? {} } };
 };

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Generator } from '../models/generator.ts';
-import type { PairBatch, PairBatches } from '../train/segmenter.ts';
+import type { PairBatch } from '../train/segmenter.ts';
 import { epochBatchesOf } from '../data/batches.ts';
 import { stage, toStageError } from './stage.ts';
 import { decodeMethodConfig, type AnyMethodSpec, type InputsFor, type MethodNeed, type MethodSpec } from '../methods/spec.ts';

@@ -16,7 +16,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { dispose, input, make, pair, readF32, run, type Kernel, type KernelArgs, type KernelBackendLike, type KernelFactory } from './util.ts';
+import { dispose, input, make, readF32, run, type Kernel, type KernelArgs, type KernelBackendLike, type KernelFactory } from './util.ts';
 
 type TensorInfo = tf.TensorInfo;
 

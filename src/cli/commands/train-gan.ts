@@ -10,8 +10,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../backend/init.ts';
-import { PositiveInt, Resolution } from '../../core/codec.ts';
-import { ConfigError } from '../../core/errors.ts';
+import { PositiveInt } from '../../core/codec.ts';
 import { Rng } from '../../core/rng.ts';
 import { dcganSmall32 } from '../../models/dcgan/index.ts';
 import { createGanDiscriminator, createGanGenerator, GanModelConfig, ganModelFields } from '../../models/gan-model.ts';
@@ -22,9 +21,8 @@ import type { Command } from '../command.ts';
 import { deepMerge, loadConfig } from '../config.ts';
 import { abortOnSigint, BackendChoice, parseTrainArgs, progressReporter, resumeBaseConfig } from '../training.ts';
 import * as fs from 'node:fs';
-import { shapesDataset } from '../../data/shapes.ts';
-import { centerCrop, resize, toRgb, type Raster } from '../../io/image.ts';
-import { readImage, writeGrid } from '../../io/image-file.ts';
+import { loadImageFolder, loadShapes } from '../../data/tensors.ts';
+import { writeGrid } from '../../io/image-file.ts';
 
 // ---------------------------------------------------------------------------
 // Config
@@ -70,19 +68,9 @@ export const trainGanCliDefaults = {
 // ---------------------------------------------------------------------------
 
 /** Raster in [0,1] → square RGB raster of side `size`. */
-const squareRgb = (img: Raster, size: number): Raster => resize(centerCrop(toRgb(img)), size, size, 'area');
-
-/** Stack RGB rasters in [0,1] into an image batch in [-1,1]. */
-const stackImages = (rasters: readonly Raster[], size: number): tf.Tensor4D => {
-  const data = new Float32Array(rasters.length * size * size * 3);
-  rasters.forEach((r, i) => data.set(r.data, i * size * size * 3));
-  return tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(data, [rasters.length, size, size, 3]), 2), 1));
-};
-
-const IMAGE_EXT = /\.(png|jpe?g)$/i;
-
 /**
- * Load a GAN's real images into memory: [N,R,R,3] in [-1,1].
+ * Load a GAN's real images into memory: [N,R,R,3] in [-1,1], through the data layer's loaders
+ * (`shapes` images drawn from `seed`; a folder's images with the short side resized and centre-cropped).
  *
  * @example
  * ```ts
@@ -91,19 +79,11 @@ const IMAGE_EXT = /\.(png|jpe?g)$/i;
  */
 export const loadGanImages = async (spec: GanDataSpec, size: number): Promise<tf.Tensor4D> => {
   if (spec.kind === 'shapes') {
-    const ds = shapesDataset(new Rng(spec.seed), spec.count, { size });
-    const rasters: Raster[] = [];
-    for (let i = 0; i < ds.length; i++) rasters.push((await ds.get(i)).image);
-    return stackImages(rasters, size);
+    const s = await loadShapes(new Rng(spec.seed), spec.count, size);
+    s.masks.dispose();
+    return s.images;
   }
-  let files: string[];
-  try {
-    files = fs.readdirSync(spec.path).filter((f) => IMAGE_EXT.test(f)).sort();
-  } catch (e) {
-    throw new ConfigError('train-gan', [{ path: 'data.path', expected: 'a readable folder of images', given: `${JSON.stringify(spec.path)} (${(e as Error).message})` }]);
-  }
-  if (files.length === 0) throw new ConfigError('train-gan', [{ path: 'data.path', expected: 'a folder with .png/.jpg images', given: JSON.stringify(spec.path) }]);
-  return stackImages(files.map((f) => squareRgb(readImage(path.join(spec.path, f)), size)), size);
+  return loadImageFolder(spec.path, size).images;
 };
 
 /**

@@ -188,9 +188,13 @@ const biggan = defineFamily<BigGANConfig, BigGAN, BigGANDiscriminator>({
  * ```
  */
 export const GENERATOR_FAMILIES = {
+  /** DCGAN (Radford et al. 2016), the project's own small generators. */
   dcgan,
+  /** StyleGAN2 with rosinality/stylegan2-pytorch names. */
   stylegan2,
+  /** BigGAN-deep with pytorch-pretrained-BigGAN names. */
   'biggan-deep': bigganDeep,
+  /** BigGAN with ajbrock/BigGAN-PyTorch names (BigBiGAN weights). */
   biggan,
 } as const satisfies Readonly<Record<string, AnyGeneratorFamily>>;
 
