@@ -46,7 +46,7 @@ export {
   loadShapes, loadImageFolder, loadLabelledFolder, resolveLabelledDir, resolveImageDir,
   type ImageSet, type LabelledSet, type LabelledFolders,
   shapesDataset, generateShapeSample, writeShapes, type ShapesOptions, type SegmentationSample, type SegmentationDataset,
-  centerPriorMask, otsuMask, otsuThreshold, type CenterPriorOptions,
+  centerPriorMask, centreEllipseMasks, otsuMask, otsuMasks, otsuThreshold, type CenterPriorOptions,
   epochBatches, epochBatchesOf, epochPermutation, type StepBatches,
 } from './data/index.ts';
 
@@ -66,7 +66,7 @@ export {
 } from './models/index.ts';
 
 // ---------------------------------------------------------------------------
-// methods: the method spec, the method table, the latent-direction method
+// methods: the method spec, the method table, the latent-direction and Labels4Free methods
 // ---------------------------------------------------------------------------
 export {
   METHODS, withMethods, findMethod, decodeMethodConfig,
@@ -75,6 +75,7 @@ export {
   latentDirectionMethod, LatentDirectionConfig, PAPER_CONFIG, PAPER_MASK_FILTERS, decodeLatentDirectionConfig,
   LatentDirection, LatentDirectionFinder, findLatentDirection, directionMaskSource, type DirectionArtifact,
   loadDirection, saveDirection, invertImages, readLatentsNpy, sampleSyntheticBatch, syntheticStream,
+  labels4freeMethod, Labels4FreeConfig, LABELS4FREE_DEFAULTS, LABELS4FREE_PRESETS, labels4freePreset, type Labels4FreePreset, type AlphaMaskSource,
 } from './methods/index.ts';
 
 // ---------------------------------------------------------------------------

@@ -12,5 +12,5 @@ export { writeShapes } from './shapes-disk.ts';
 export { batches, epochBatches, epochBatchesOf, epochBatchIndices, epochPermutation, type Batch, type BatchOptions, type StepBatches } from './batches.ts';
 export { augmentPair, drawJitterFactors, fitSquare, randomCropWindow, type AugmentOptions, type JitterFactors, type Pair } from './augment.ts';
 export { melasEvalPair, melasScoringPair, upsampleProbability, type EvalPair, type ScoringPair } from './eval-input.ts';
-export { centerPriorMask, otsuMask, otsuThreshold, type CenterPriorOptions } from './baselines.ts';
+export { centerPriorMask, centreEllipseMasks, otsuMask, otsuMasks, otsuThreshold, type CenterPriorOptions } from './baselines.ts';
 export { loadLabelledFolder, loadImageFolder, loadShapes, resolveLabelledDir, resolveImageDir, type LabelledSet, type ImageSet, type LabelledFolders } from './tensors.ts';

@@ -7,3 +7,4 @@
 export * from './spec.ts';
 export * from './table.ts';
 export * from './latent-direction/index.ts';
+export * from './labels4free/index.ts';

@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../core/errors.ts';
 import { latentDirectionMethod } from './latent-direction/method.ts';
+import { labels4freeMethod } from './labels4free/method.ts';
 import type { AnyMethodSpec } from './spec.ts';
 
 /**
@@ -21,6 +22,8 @@ import type { AnyMethodSpec } from './spec.ts';
 export const METHODS = {
   /** Melas-Kyriazi et al. 2021 and Voynov et al. 2021: a latent direction that separates foreground from background. */
   'latent-direction': latentDirectionMethod,
+  /** Abdal et al. 2021 (Labels4Free): an alpha branch trained on a frozen StyleGAN2 splits fg from bg. */
+  labels4free: labels4freeMethod,
 } as const satisfies Readonly<Record<string, AnyMethodSpec>>;
 
 /** A table of methods by name (the built-in {@link METHODS}, or an extension of it). */

@@ -23,3 +23,4 @@ export * from './conditional-batch-norm.ts';
 export * from './self-attention.ts';
 export * from './biggan-layers.ts';
 export * from './biggan-ops.ts';
+export * from './resize-bicubic.ts';

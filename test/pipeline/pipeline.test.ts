@@ -50,7 +50,7 @@ test('pipeline generator → find-direction → generate-data runs, reports even
 
 test('method table: prepareMethod decodes partial configs; unknown method and bad config are typed Lefts', async () => {
   const reg = METHODS;
-  assert.deepEqual(Object.keys(reg), ['latent-direction']);
+  assert.ok(Object.keys(reg).includes('latent-direction'));
   assert.throws(() => withMethods(reg, latentDirectionMethod), ConfigError);
   const g = new TinyLinearGenerator();
   const ctx = { rng: new Rng(0) };
@@ -58,7 +58,7 @@ test('method table: prepareMethod decodes partial configs; unknown method and ba
   assert.ok(E.isRight(ok));
   assert.equal(ok.right.method, 'latent-direction');
   ok.right.dispose();
-  const unknown = await prepareMethod(reg, 'labels4free', {}, ctx)(useGenerator(g))();
+  const unknown = await prepareMethod(reg, 'no-such-method', {}, ctx)(useGenerator(g))();
   assert.ok(E.isLeft(unknown) && unknown.left instanceof ConfigError && /latent-direction/.test(unknown.left.message));
   const bad = await prepareMethod(reg, 'latent-direction', { iterations: -1 }, ctx)(useGenerator(g))();
   assert.ok(E.isLeft(bad) && bad.left instanceof ConfigError && bad.left.issues[0]?.path === 'iterations');

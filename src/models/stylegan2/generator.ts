@@ -40,6 +40,26 @@ export interface StyleGAN2GeneratorParams {
 /** Options of {@link StyleGAN2Generator.synthesizeWPlus}: those of `synthesize` that apply to W+. */
 export type SynthesizeWPlusOptions = Pick<SynthesizeOptions, 'truncation' | 'noise' | 'rng' | 'returnFeatures'>;
 
+/**
+ * Which 4×4 tensor {@link StyleGAN2Generator.synthesizeStyledConvs} zeroes: nothing, the learned
+ * constant `input` (before `conv1`), or `conv1`'s output (Labels4Free's `back=True`, see its README).
+ */
+export type ZeroStage = 'none' | 'constantInput' | 'conv1Output';
+
+/** Options of {@link StyleGAN2Generator.synthesizeStyledConvs}. */
+export interface SynthesizeStyledConvsOptions extends Pick<SynthesizeOptions, 'truncation' | 'noise' | 'rng' | 'inputIsW'> {
+  /** The 4×4 tensor to zero. Default `'none'` (the ordinary generator). */
+  readonly zero?: ZeroStage;
+}
+
+/** Result of {@link StyleGAN2Generator.synthesizeStyledConvs}. */
+export interface StyledConvsResult {
+  /** Images [N,R,R,3]. */
+  readonly images: ImageBatch;
+  /** Every StyledConv output after `conv1`, `convs.0` … `convs.{2·log2(R)−5}`: [N,r,r,C], two per resolution 8…R. */
+  readonly convs: readonly tf.Tensor4D[];
+}
+
 const pixelNorm = (z: tf.Tensor2D): tf.Tensor2D => tf.mul(z, tf.rsqrt(tf.add(tf.mean(tf.square(z), 1, true), 1e-8)));
 
 /**
@@ -164,6 +184,31 @@ export class StyleGAN2Generator implements Generator {
   }
 
   /**
+   * Like {@link synthesize} (one W per image, truncation toward {@link meanW}), but returns the
+   * output of every StyledConv `convs.i` (the upsampling one and the second one of each
+   * resolution, after noise, bias and activation) and can zero a 4×4 tensor (`zero`).
+   *
+   * @example
+   * ```ts
+   * const { images, convs } = g.synthesizeStyledConvs(z, { truncation: 0.7 });
+   * const bg = g.synthesizeStyledConvs(z, { zero: 'conv1Output' }).images;
+   * ```
+   */
+  synthesizeStyledConvs(latents: tf.Tensor2D, options: SynthesizeStyledConvsOptions = {}): StyledConvsResult {
+    assertShape('StyleGAN2Generator.synthesizeStyledConvs', latents, [null, this.latentDim], 'latents');
+    return tf.tidy(() => {
+      let w = options.inputIsW ? latents : this.mapToW(latents);
+      const psi = options.truncation ?? 1;
+      if (psi !== 1) {
+        const m = this.meanW().reshape([1, this.wDim]);
+        w = tf.add(m, tf.mul(tf.sub(w, m), psi));
+      }
+      const r = this.synthesizeLayers(() => w, w.shape[0], options, options.zero ?? 'none', true);
+      return { images: r.images, convs: r.convs ?? [] } as unknown as tf.TensorContainer;
+    }) as unknown as StyledConvsResult;
+  }
+
+  /**
    * The GAN trainer's view (`TrainableGenerator`): z [N,D] → images with the
    * stored noise buffers (deterministic; rosinality trains with fresh noise per
    * step — see the model README). `training` is unused (no batch statistics).
@@ -210,7 +255,9 @@ export class StyleGAN2Generator implements Generator {
   }
 
   /** The synthesis network with layer i's latent from `L(i)`. */
-  private synthesizeLayers(L: (i: number) => tf.Tensor2D, n: number, options: SynthesizeWPlusOptions): SynthesizeResult {
+  private synthesizeLayers(
+    L: (i: number) => tf.Tensor2D, n: number, options: SynthesizeWPlusOptions, zero: ZeroStage = 'none', tapConvs = false,
+  ): SynthesizeResult & { convs?: tf.Tensor4D[] } {
     const where = 'StyleGAN2Generator.synthesize';
     const noiseMode = options.noise ?? 'stored';
     if (noiseMode === 'random' && options.rng === undefined) {
@@ -228,17 +275,23 @@ export class StyleGAN2Generator implements Generator {
       const keep = (name: string, x: tf.Tensor4D): void => {
         if (options.returnFeatures) features[name] = x;
       };
-      let out = styledConv(p.conv1, constantInput(p.input, n), L(0), noise(0)); // [N,4,4,C]
+      const convs: tf.Tensor4D[] = [];
+      const c4 = constantInput(p.input, n);
+      let out = styledConv(p.conv1, zero === 'constantInput' ? tf.zerosLike(c4) : c4, L(0), noise(0)); // [N,4,4,C]
+      if (zero === 'conv1Output') out = tf.zerosLike(out);
       keep('res4', out);
       let skip = toRGB(p.toRgb1, out, L(1));
       for (let i = 0; i < p.toRgbs.length; i++) {
         out = styledConv(p.convs[2 * i] as StyledConv, out, L(2 * i + 1), noise(2 * i + 1));
+        if (tapConvs) convs.push(out);
         out = styledConv(p.convs[2 * i + 1] as StyledConv, out, L(2 * i + 2), noise(2 * i + 2));
+        if (tapConvs) convs.push(out);
         keep(`res${out.shape[1]}`, out);
         skip = toRGB(p.toRgbs[i] as ToRGB, out, L(2 * i + 3), skip);
       }
-      return { images: skip as ImageBatch, features };
+      return tapConvs ? { images: skip as ImageBatch, features, convs } : { images: skip as ImageBatch, features };
     });
+    if (tapConvs) return { images: out.images, convs: out.convs ?? [] };
     return options.returnFeatures ? out : { images: out.images };
   }
 
