@@ -62,7 +62,7 @@ export {
   STYLEGAN2_PRESETS, styleGAN2Preset, type StyleGAN2PresetName, loadStyleGAN2Checkpoint,
   BigGAN, BigGANDeep, BigGANDiscriminator, type BigGANConfig, type BigGANDeepConfig, BIGGAN_PRESETS, BIGGAN_DEEP_PRESETS,
   loadBigGAN, loadBigGANDeep, loadBigGANDiscriminator, truncatedNormalLatents,
-  createUNet, UNet, UNetConfig, UNetEnsemble, milesialUNetConfig, unetFromSafetensors,
+  createUNet, UNet, UNetConfig, UNetEnsemble, milesialUNetConfig, unetFromSafetensors, loadUNetFile, inferUNetConfig,
 } from './models/index.ts';
 
 // ---------------------------------------------------------------------------

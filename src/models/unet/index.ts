@@ -1,7 +1,7 @@
 /**
  * UNet segmenter (milesial/Pytorch-UNet structure and parameter names) and an
- * ensemble of them. The blocks (`parts.ts`) and PyTorch-name helpers
- * (`torch-names.ts`) are internal.
+ * ensemble of them; `loadUNetFile` loads one from a milesial `.pt` or a safetensors
+ * file. The blocks (`parts.ts`) and PyTorch-name helpers (`torch-names.ts`) are internal.
  *
  * @module
  */
@@ -9,3 +9,4 @@ export * from './config.ts';
 export * from './model.ts';
 export * from './ensemble.ts';
 export type { DoubleConv, Up } from './parts.ts';
+export * from './load.ts';
