@@ -193,25 +193,39 @@ export const createStyleGan = (zdim = 128, nmap = 4): StyleGan => {
   return { g, d, zdim };
 };
 
-/** Generator: z [N, zdim] → NHWC 64×64×3. */
-export const generate = (gan: StyleGan, z: tf.Tensor2D): tf.Tensor4D => {
+/**
+ * Generator with its StyledConv outputs: z [N, zdim] → NHWC 64×64×3 and, per block from 8×8 on, both
+ * StyledConv outputs (the maps Labels4Free's alpha net reads). `zeroConv0` zeroes conv0's output
+ * (Labels4Free's background pass, `back=True` at sizes other than 512).
+ */
+export const generateFeatures = (gan: StyleGan, z: tf.Tensor2D, zeroConv0 = false): { rgb: tf.Tensor4D; features: tf.Tensor4D[] } => {
   const p = gan.g;
   let w = z;
   for (let i = 0; p[`map${i}.w`]; i++) w = tf.leakyRelu(linear(p, `map${i}`, w), 0.2);
   const n = z.shape[0];
   let x = tf.tile(p['const']!, [n, 1, 1, 1]) as tf.Tensor4D;
   x = styledConv(p, 'conv0', 'bias0', x, w);
+  if (zeroConv0) x = tf.mul(x, 0);
   let rgb = modConv(p, 'rgb0', x, w, false);
+  const features: tf.Tensor4D[] = [];
   for (let i = 0; p[`b${i}.c1.weight`]; i++) {
     const xi = x, ri = rgb;
-    [x, rgb] = tf.tidy(() => {
-      let h = styledConv(p, `b${i}.c1`, `b${i}.bias1`, up2(xi), w);
-      h = styledConv(p, `b${i}.c2`, `b${i}.bias2`, h, w);
-      return [h, tf.add(up2(ri), modConv(p, `b${i}.rgb`, h, w, false))] as [tf.Tensor4D, tf.Tensor4D];
+    let h1: tf.Tensor4D;
+    [h1, x, rgb] = tf.tidy(() => {
+      const a = styledConv(p, `b${i}.c1`, `b${i}.bias1`, up2(xi), w);
+      const h = styledConv(p, `b${i}.c2`, `b${i}.bias2`, a, w);
+      return [a, h, tf.add(up2(ri), modConv(p, `b${i}.rgb`, h, w, false))] as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
     });
+    features.push(h1, x);
   }
-  return rgb;
+  return { rgb, features };
 };
+
+/** Generator: z [N, zdim] → NHWC 64×64×3. */
+export const generate = (gan: StyleGan, z: tf.Tensor2D): tf.Tensor4D => generateFeatures(gan, z).rgb;
+
+/** Channels of {@link generateFeatures}' maps: two per block, 8×8 to 64×64. */
+export const featureChannels = (): number[] => G_CH.slice(1).flatMap((c) => [c, c]);
 
 /** Discriminator: NHWC 64×64×3 → logits [N, 1]. */
 export const discriminate = (gan: StyleGan, img: tf.Tensor4D): tf.Tensor2D => {

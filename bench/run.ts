@@ -59,6 +59,7 @@ const SPECS: Spec[] = [
   { name: 'unet128', what: 'UNet Adam step, batch 8, 128×128', backends: ['native', 'wasm'], warmup: 1, steps: 5, slowSteps: 1 },
   { name: 'sample64', what: 'StyleGAN2-like G forward, batch 16, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 9, slowSteps: 3 },
   { name: 'stylegan64', what: 'StyleGAN2-like G+D step + R1, batch 8, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 7, slowSteps: 2 },
+  { name: 'alpha64', what: 'Labels4Free step: G frozen (fg + bg passes), alpha net + D with R1, batch 8, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 7, slowSteps: 2 },
 ];
 
 const only = opt('workloads')?.split(',');

@@ -6,7 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Adam, type AdamConfig } from '../src/train/adam.ts';
-import { bceWithLogits, countParams, createStyleGan, createUNet, discriminate, generate, unetForward } from './models.ts';
+import { Rng } from '../src/core/rng.ts';
+import type { MaskBatch } from '../src/core/tensor.ts';
+import { alphaNet, alphaNetVariables, createAlphaNetParams } from '../src/methods/labels4free/alpha-net.ts';
+import { alphaGeneratorLoss } from '../src/methods/labels4free/losses.ts';
+import { LABELS4FREE_DEFAULTS } from '../src/methods/labels4free/train-config.ts';
+import { bceWithLogits, countParams, createStyleGan, createUNet, discriminate, featureChannels, generate, generateFeatures, unetForward } from './models.ts';
 
 /** A prepared workload: `step` runs one timed unit of work and waits for its results. */
 export interface Workload {
@@ -108,7 +113,62 @@ const styleganWorkload = (): Workload => {
   };
 };
 
-/** Build a workload by name: conv3x3, conv3x3-tiny, unet64, unet128, sample64, stylegan64. */
+/**
+ * One Labels4Free iteration (train.py) at 64², batch 8, on the bench G (frozen: its passes run outside
+ * the gradient tape, as `requires_grad(generator, False)`): D step (logistic loss on reals vs composites
+ * + R1 γ=10 every step) and alpha-net step (the library's `alphaNet` and `alphaGeneratorLoss` at train.py's
+ * defaults). Each phase draws its z and runs fg (features) and bg (conv0 output zeroed) passes.
+ */
+const alphaWorkload = (): Workload => {
+  const gan = createStyleGan();
+  const alpha = createAlphaNetParams({ featureChannels: featureChannels(), lateralChannels: 3, negativeSlope: 0.2 }, new Rng('bench-alpha'));
+  const aVars = alphaNetVariables(alpha), dVars = Object.values(gan.d);
+  const optA = new Adam(aVars, { lr: 1.6e-4, beta1: 0, beta2: 0.99 ** 0.8, eps: 1e-8 } as AdamConfig);
+  const optD = new Adam(dVars, { lr: 2e-4, beta1: 0, beta2: 0.99, eps: 1e-8 } as AdamConfig);
+  const real = tf.randomNormal([8, 64, 64, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  let seed = 9;
+  const frozenPasses = (): { fg: tf.Tensor4D; bg: tf.Tensor4D; features: tf.Tensor4D[] } => tf.tidy(() => {
+    const z = tf.randomNormal([8, gan.zdim], 0, 1, 'float32', seed++) as tf.Tensor2D;
+    const f = generateFeatures(gan, z);
+    return { fg: f.rgb, bg: generateFeatures(gan, z, true).rgb, features: f.features };
+  });
+  const composite = (p: { fg: tf.Tensor4D; bg: tf.Tensor4D; features: tf.Tensor4D[] }, a: MaskBatch): tf.Tensor4D =>
+    tf.add(tf.mul(p.fg, a), tf.mul(tf.sub(1, a), p.bg)) as tf.Tensor4D;
+  const minimize = (opt: Adam, vars: tf.Variable[], f: () => tf.Scalar): tf.Scalar => {
+    const { value, grads } = tf.variableGrads(f, vars);
+    opt.apply(grads);
+    tf.dispose(grads);
+    return value;
+  };
+  return {
+    step: () => {
+      const pd = frozenPasses();
+      const fake = tf.tidy(() => composite(pd, alphaNet(alpha, pd.features)));
+      const lossD = minimize(optD, dVars, () => {
+        const realGrad = tf.grad((r: tf.Tensor) => tf.sum(discriminate(gan, r as tf.Tensor4D)));
+        const r1 = tf.mean(tf.sum(tf.square(realGrad(real)), [1, 2, 3]));
+        const logistic = tf.add(tf.mean(softplus(discriminate(gan, fake))), tf.mean(softplus(tf.neg(discriminate(gan, real)))));
+        return tf.add(logistic, tf.mul(r1, 5)) as tf.Scalar;
+      });
+      const pg = frozenPasses();
+      const lossA = minimize(optA, aVars, () => {
+        const a = alphaNet(alpha, pg.features);
+        return alphaGeneratorLoss(discriminate(gan, composite(pg, a)), a, LABELS4FREE_DEFAULTS).total;
+      });
+      lossD.dataSync();
+      lossA.dataSync();
+      tf.dispose([pd.fg, pd.bg, ...pd.features, pg.fg, pg.bg, ...pg.features, fake, lossD, lossA]);
+    },
+    dispose: () => {
+      optA.dispose();
+      optD.dispose();
+      tf.dispose([real, ...aVars, ...Object.values(gan.g), ...dVars]);
+    },
+    info: { params: countParams(gan.g) + countParams(gan.d) + aVars.reduce((n, v) => n + v.size, 0), alphaParams: aVars.reduce((n, v) => n + v.size, 0) },
+  };
+};
+
+/** Build a workload by name: conv3x3, conv3x3-tiny, unet64, unet128, sample64, stylegan64, alpha64. */
 export const makeWorkload = (name: string): Workload => {
   switch (name) {
     case 'conv3x3':
@@ -123,6 +183,8 @@ export const makeWorkload = (name: string): Workload => {
       return sampleWorkload();
     case 'stylegan64':
       return styleganWorkload();
+    case 'alpha64':
+      return alphaWorkload();
     default:
       throw new Error(`bench: unknown workload ${name}`);
   }

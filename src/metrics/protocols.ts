@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { ShapeError } from '../core/errors.ts';
+import { DataError, ShapeError } from '../core/errors.ts';
 
 /**
  * The protocol names, one per paper's evaluation code.
@@ -98,7 +98,7 @@ export const PROTOCOL_INFO: Readonly<Record<ProtocolName, ProtocolInfo>> = {
     iou: 'one 2x2 confusion matrix over all pixels; IoU per class with eps 1e-4; mIoU = mean of the two classes',
     gtRule: 'int(v / 255) on 8-bit masks, i.e. only value 255 (x >= 1) is foreground',
     predRule: 'same as gt: x >= 1 (expects hard 0/255 masks)',
-    preprocessing: 'none (PNG files compared as they are)',
+    preprocessing: 'none (PNG files compared as they are); files paired by natural-sorted position of *.png, not by name (labels4freePairs)',
   },
   ilsgan: {
     source: 'qrzou/ILSGAN eval_segmentation.py calc_metrics',
@@ -284,6 +284,45 @@ const labels4free = (): MetricAccumulator => {
       return { protocol: 'labels4free', count: n, acc: details.mAcc as number, iou: details.mIoU as number, fmax: null, mae: maeSum / n, details };
     },
   };
+};
+
+/**
+ * Python `natsort.natsorted`'s default order (`ns.INT`): names split into text and unsigned-integer
+ * runs, texts compared by code point, integers by value (`Car2` < `Car10`). Equal keys keep their order.
+ *
+ * @example
+ * ```ts
+ * ['Car10.png', 'Car2.png', 'Car1.png'].sort(naturalCompare); // ['Car1.png', 'Car2.png', 'Car10.png']
+ * ```
+ */
+export const naturalCompare = (a: string, b: string): number => {
+  const x = a.split(/(\d+)/), y = b.split(/(\d+)/); // even indices text, odd indices digits
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const u = x[i] as string, v = y[i] as string;
+    if (i % 2 === 1) {
+      const d = BigInt(u) - BigInt(v);
+      if (d !== 0n) return d < 0n ? -1 : 1;
+    } else if (u !== v) return u < v ? -1 : 1;
+  }
+  return x.length - y.length;
+};
+
+/**
+ * How `test_customdata.py` pairs files: `natsorted(glob(dir + '/*.png'))` of each folder (top level,
+ * lower-case `.png` only) zipped by position, whatever the names (`Cat1.png` ↔ `1.png`); the counts must
+ * match (the script's `assert`). Takes file names relative to each folder; returns `[pred, gt]` pairs.
+ *
+ * @example
+ * ```ts
+ * labels4freePairs(['1.png', '10.png', '2.png'], ['Cat1.png', 'Cat2.png', 'Cat10.png']);
+ * // [['1.png', 'Cat1.png'], ['2.png', 'Cat2.png'], ['10.png', 'Cat10.png']]
+ * ```
+ */
+export const labels4freePairs = (preds: readonly string[], gts: readonly string[]): Array<readonly [string, string]> => {
+  const pngs = (xs: readonly string[]): string[] => xs.filter((f) => f.endsWith('.png') && !/[\\/]/.test(f)).sort(naturalCompare);
+  const p = pngs(preds), g = pngs(gts);
+  if (p.length !== g.length) throw new DataError('labels4freePairs', `test_customdata.py pairs *.png files by sorted position and needs as many predictions as masks: ${p.length} predictions, ${g.length} masks`);
+  return p.map((f, i) => [f, g[i] as string] as const);
 };
 
 // ---------------------------------------------------------------------------

@@ -102,17 +102,47 @@ class Generator(nn.Module):
             self.torgb.append(ModConv(c, 3, 1, zdim, demod=False))
             cin = c
 
-    def forward(self, z):
+    def features(self, z, zero_conv0=False):
+        """Image and both StyledConv outputs per block from 8x8 on; zero_conv0 is Labels4Free's back=True."""
         w = self.mapping(z)
         x = self.const.expand(z.shape[0], -1, -1, -1)
         x = F.leaky_relu(self.conv0(x, w) + self.bias0[None, :, None, None], 0.2)
+        if zero_conv0:
+            x = x * 0
         rgb = self.rgb0(x, w)
+        feats = []
         for (c1, c2), b, trgb in zip(self.convs, self.biases, self.torgb):
             x = F.interpolate(x, scale_factor=2, mode="nearest")
             x = F.leaky_relu(c1(x, w) + b[0][None, :, None, None], 0.2)
+            feats.append(x)
             x = F.leaky_relu(c2(x, w) + b[1][None, :, None, None], 0.2)
+            feats.append(x)
             rgb = F.interpolate(rgb, scale_factor=2, mode="nearest") + trgb(x, w)
-        return rgb
+        return rgb, feats
+
+    def forward(self, z):
+        return self.features(z)[0]
+
+
+class AlphaNet(nn.Module):
+    """Labels4Free's bg_extractor_repro (model_new.py): 1x1 conv to 3 channels per feature map, pairs
+    concatenated, bicubic x2 (align_corners), 1x1 merge + LeakyReLU 0.2, final 1x1 conv and sigmoid."""
+
+    def __init__(self, feature_channels, c=3):
+        super().__init__()
+        self.laterals = nn.ModuleList([nn.Conv2d(ch, c, 1) for ch in feature_channels])
+        pairs = len(feature_channels) // 2
+        self.merges = nn.ModuleList([nn.Conv2d(4 * c, 2 * c, 1) for _ in range(pairs - 2)])
+        self.head = nn.Conv2d(2 * c, 1, 1)
+
+    def forward(self, feats):
+        lat = lambda k: torch.cat([self.laterals[2 * k](feats[2 * k]), self.laterals[2 * k + 1](feats[2 * k + 1])], 1)
+        up = lambda x: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=True)
+        pairs = len(feats) // 2
+        out = up(lat(0))
+        for k in range(1, pairs - 1):
+            out = up(F.leaky_relu(self.merges[k - 1](torch.cat([lat(k), out], 1)), 0.2))
+        return torch.sigmoid(self.head(lat(pairs - 1) + out))
 
 
 class Discriminator(nn.Module):
@@ -200,6 +230,49 @@ def make(workload):
             loss_g.backward()
             og.step()
         return step, {"params": sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters())}
+    if workload == "alpha64":
+        # One Labels4Free iteration (train.py): G frozen (fg and bg passes under no_grad), D step with
+        # logistic loss + R1 (gamma 10, every step), alpha-net step with train.py's G loss at its defaults.
+        g, d = Generator(), Discriminator()
+        for p in g.parameters():
+            p.requires_grad_(False)
+        alpha = AlphaNet([c for c in (256, 128, 64, 32) for _ in range(2)])
+        oa = torch.optim.Adam(alpha.parameters(), lr=2e-4 * 0.8, betas=(0, 0.99 ** 0.8))
+        od = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0, 0.99))
+        real = torch.randn(8, 3, 64, 64)
+
+        def passes():
+            with torch.no_grad():
+                z = torch.randn(8, 128)
+                fg, feats = g.features(z)
+                bg, _ = g.features(z, zero_conv0=True)
+            return fg, bg, feats
+
+        def step():
+            fg, bg, feats = passes()
+            with torch.no_grad():
+                a = alpha(feats)
+                fake = fg * a + (1 - a) * bg
+            od.zero_grad(set_to_none=True)
+            r = real.detach().requires_grad_(True)
+            real_out = d(r)
+            (grad,) = torch.autograd.grad(real_out.sum(), r, create_graph=True)
+            r1 = grad.pow(2).sum(dim=(1, 2, 3)).mean()
+            loss_d = F.softplus(d(fake)).mean() + F.softplus(-real_out).mean() + 5.0 * r1
+            loss_d.backward()
+            od.step()
+            fg, bg, feats = passes()
+            oa.zero_grad(set_to_none=True)
+            a = alpha(feats)
+            comp = fg * a + (1 - a) * bg
+            binar = torch.min(a, 1 - a).mean()
+            fg_cov = F.relu(0.25 - a.mean())
+            bg_cov = F.relu(0.75 - (1 - a).mean())
+            loss_a = F.softplus(-d(comp)).mean() * 1.0 + 1.2 * (binar + fg_cov) + 0.0 * bg_cov
+            loss_a.backward()
+            oa.step()
+        n_alpha = sum(p.numel() for p in alpha.parameters())
+        return step, {"params": sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters()) + n_alpha, "alphaParams": n_alpha}
     raise SystemExit(f"torch_bench: unknown workload {workload}")
 
 

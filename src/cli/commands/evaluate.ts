@@ -12,7 +12,7 @@ import { BENCHMARK_LAYOUTS, openBenchmark, type BenchmarkName } from '../../data
 import { melasScoringPair } from '../../data/eval-input.ts';
 import { readImage } from '../../io/image-file.ts';
 import { channel, resize } from '../../io/image.ts';
-import { createAccumulator, PROTOCOLS, type MetricReport, type ProtocolName } from '../../metrics/protocols.ts';
+import { createAccumulator, labels4freePairs, PROTOCOLS, type MetricReport, type ProtocolName } from '../../metrics/protocols.ts';
 import { reportToJson, reportToMarkdown } from '../../metrics/evaluate.ts';
 import { expectArgs, splitArgs } from '../args.ts';
 
@@ -20,7 +20,8 @@ const LAYOUTS = Object.keys(BENCHMARK_LAYOUTS) as BenchmarkName[];
 const usage = `usage: gan-segmenter evaluate --pred <dir> (--gt <dir> | --layout <benchmark> --data <root>) [--protocol ${PROTOCOLS.join('|')}] [--json]
 
 Scores predicted masks (8-bit PNG, 0-255 read as probabilities) against ground-truth
-masks, matched by file stem (nested folders allowed). Default protocol: melas-kyriazi.
+masks, matched by file stem (nested folders allowed); --protocol labels4free pairs the top-level
+*.png files by natural-sorted position instead, as test_customdata.py. Default protocol: melas-kyriazi.
 --gt <dir>: a folder of masks; each prediction is resized to its ground truth's size
   with nearest-neighbour sampling.
 --layout <benchmark> --data <root>: the masks of a benchmark as the papers ship it
@@ -54,6 +55,7 @@ export type GroundTruth = string | { readonly layout: BenchmarkName; readonly ro
 export const evaluateFolders = async (predDir: string, gt: GroundTruth, protocol: ProtocolName): Promise<MetricReport> => {
   const crop = typeof gt === 'string' ? undefined : BENCHMARK_LAYOUTS[gt.layout].centerCrop;
   // [id, mask folder, mask path relative to it]: a layout pairs images and masks by stem (SegmentationFolder), a folder lists its masks.
+  if (protocol === 'labels4free' && typeof gt === 'string') return scoreLabels4free(predDir, gt);
   const gts: Array<readonly [string, string, string]> =
     typeof gt === 'string'
       ? listImages(gt).map((g) => [stem(g), gt, g] as const)
@@ -81,6 +83,17 @@ export const evaluateFolders = async (predDir: string, gt: GroundTruth, protocol
  * await main(['evaluate', '--pred', 'out/cub', '--layout', 'CUB_200_2011/test', '--data', '/data/seg']);
  * ```
  */
+/** test_customdata.py: top-level *.png of both folders paired by natural-sorted position, compared at their own sizes. */
+const scoreLabels4free = (predDir: string, gtDir: string): MetricReport => {
+  const acc = createAccumulator('labels4free');
+  for (const [p, g] of labels4freePairs(listImages(predDir), listImages(gtDir))) {
+    const mask = channel(readImage(join(gtDir, g)), 0), pred = channel(readImage(join(predDir, p)), 0);
+    if (mask.width !== pred.width || mask.height !== pred.height) throw new DataError('evaluate', `labels4free compares masks as they are (the script asserts equal shapes): ${p} is ${pred.width}x${pred.height}, ${g} is ${mask.width}x${mask.height}`, join(predDir, p));
+    acc.add(pred.data, mask.data);
+  }
+  return acc.report();
+};
+
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'score predicted masks against ground truth (per-paper protocols, benchmark layouts)',

@@ -9,6 +9,7 @@ import { findDirectionCommand } from './find-direction.ts';
 import { generateCommand } from './generate.ts';
 import { segmentCommand } from './segment.ts';
 import { runCommand } from './run.ts';
+import { trainAlphaCommand } from './train-alpha.ts';
 
 /** The registered commands. */
-export const commands: readonly Command[] = [trainGanCommand, trainSegmenterCommand, evaluateCommand, baselineCommand, sampleCommand, findDirectionCommand, generateCommand, segmentCommand, runCommand];
+export const commands: readonly Command[] = [trainGanCommand, trainSegmenterCommand, evaluateCommand, baselineCommand, sampleCommand, findDirectionCommand, generateCommand, segmentCommand, runCommand, trainAlphaCommand];

@@ -55,6 +55,24 @@ export interface AlphaLayers {
   readonly mask?: MaskBatch;
 }
 
+/** Options of {@link AlphaBranch.masks}. */
+export interface MasksOptions extends NoiseOptions {
+  /** Hard mask = α > this. Default `config.maskThreshold` (test_sample.py's `--th` 0.9). */
+  readonly threshold?: number;
+  /** ψ of G(z). Default `config.sampleTruncation` (test_sample.py's 0.5). */
+  readonly truncation?: number;
+}
+
+/** What {@link AlphaBranch.masks} returns. Tensors are new; the caller disposes them. */
+export interface AlphaMasks {
+  /** G(z) [N,R,R,3] (test_sample.py's `…_original.png`, unclamped). */
+  readonly images: ImageBatch;
+  /** Soft mask α [N,R,R,1] in (0, 1). */
+  readonly alpha: MaskBatch;
+  /** float 0/1 of α > threshold [N,R,R,1] (test_sample.py's `…_hard_mask.png`). */
+  readonly masks: MaskBatch;
+}
+
 /**
  * The alpha branch: a borrowed StyleGAN2 generator, frozen (its variables are set not trainable,
  * as train.py's `requires_grad(generator, False)`; it is not disposed here), and the alpha net
@@ -179,6 +197,34 @@ export class AlphaBranch implements Module {
       const out = { foreground: fg.images, background: bg.images, alpha, composite };
       return (mode === 'sample' ? { ...out, mask: tf.cast(tf.greater(alpha, c.maskThreshold), 'float32') } : out) as unknown as tf.TensorContainer;
     }) as unknown as AlphaLayers;
+  }
+
+  /**
+   * test_sample.py's pairs for latents z [N,D]: `images` = G(z) at ψ `truncation` (default
+   * `config.sampleTruncation`, the reference's 0.5), `alpha` = α of that pass, `masks` = float 0/1 of
+   * α > `threshold` (default `config.maskThreshold`, the reference's `--th` 0.9). The background
+   * (a separate z₂ in test_sample.py) only enters the composite, so it is not computed here: use
+   * {@link AlphaBranch.layers} with `latents: 'sample'` for the composite. Tensors are new; the caller disposes them.
+   *
+   * @example
+   * ```ts
+   * const z = g.sampleLatent(8, new Rng(0));
+   * const { images, alpha, masks } = branch.masks(z, { threshold: 0.9 }); // [8,R,R,3], [8,R,R,1], [8,R,R,1] of 0/1
+   * tf.dispose([z, images, alpha, masks]);
+   * ```
+   */
+  masks(z: tf.Tensor2D, options: MasksOptions = {}): AlphaMasks {
+    const threshold = options.threshold ?? this.config.maskThreshold;
+    const truncation = options.truncation ?? this.config.sampleTruncation;
+    if (!(threshold >= 0 && threshold <= 1)) {
+      throw new ConfigError('AlphaBranch.masks', [{ path: 'threshold', expected: 'a number in [0, 1]', given: String(threshold) }]);
+    }
+    return tf.tidy(() => {
+      const fg = this.pass(z, truncation, 'none', options, 'foreground');
+      const alpha = alphaNet(this.params, fg.convs.slice(this.firstConv)); // [N,R,R,1]
+      const masks = tf.cast(tf.greater(alpha, threshold), 'float32');
+      return { images: fg.images, alpha, masks } as unknown as tf.TensorContainer;
+    }) as unknown as AlphaMasks;
   }
 
   /**

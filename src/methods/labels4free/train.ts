@@ -132,6 +132,14 @@ export const labels4freeGanConfig = (c: Labels4FreeConfig, seed: number | string
   };
 };
 
+/** A sample-grid hook of {@link trainAlphaBranch}. */
+export interface AlphaSamplesHook {
+  /** Call `write` after every this many steps (0 = only after the last). */
+  readonly every: number;
+  /** Draw from the raw branch after `step` (must not touch the training streams). */
+  readonly write: (branch: AlphaBranch, step: number) => void;
+}
+
 /** Options of {@link trainAlphaBranch}. */
 export interface TrainAlphaOptions {
   /** The pretrained StyleGAN2 (frozen; borrowed). */
@@ -154,6 +162,12 @@ export interface TrainAlphaOptions {
   readonly signal?: AbortSignal;
   /** Test hook: called inside each checkpoint write. */
   readonly beforeCommit?: () => void;
+  /**
+   * Called with the raw branch after every `every`-th step and after the last (for sample grids, as
+   * train.py's `sample/` every 100 iterations). It must not draw from the training streams; nothing
+   * it does enters the checkpoints.
+   */
+  readonly samples?: AlphaSamplesHook;
 }
 
 /** What {@link trainAlphaBranch} returns: the trained branch (train.py's raw `bg_extractor`), its EMA, the run. */
@@ -189,7 +203,12 @@ export const trainAlphaBranch = async (o: TrainAlphaOptions): Promise<TrainedAlp
       resume: o.resume ?? true,
       phases: labels4freePhases(branch, o.config),
       extraConfig: { labels4free: o.config, generator: o.generator.id },
-      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      ...(o.onEvent || o.samples ? {
+        onEvent: (e: Parameters<TrainEventHandler>[0]) => {
+          if (o.samples && e.type === 'step' && ((o.samples.every > 0 && e.step % o.samples.every === 0) || e.step === e.totalSteps)) o.samples.write(branch, e.step);
+          o.onEvent?.(e);
+        },
+      } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.beforeCommit ? { beforeCommit: o.beforeCommit } : {}),
     });
