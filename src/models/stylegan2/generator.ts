@@ -173,12 +173,7 @@ export class StyleGAN2Generator implements Generator {
     assertShape(where, latents, [null, this.latentDim], 'latents');
     return tf.tidy(() => {
       // One W for every layer: the layers share the tensor (no W+ tile and unstack).
-      let w = options.inputIsW ? latents : this.mapToW(latents);
-      const psi = options.truncation ?? 1;
-      if (psi !== 1) {
-        const m = this.meanW().reshape([1, this.wDim]);
-        w = tf.add(m, tf.mul(tf.sub(w, m), psi));
-      }
+      const w = this.truncatedW(latents, options);
       return this.synthesizeLayers(() => w, w.shape[0], options) as unknown as tf.TensorContainer;
     }) as unknown as SynthesizeResult;
   }
@@ -197,12 +192,7 @@ export class StyleGAN2Generator implements Generator {
   synthesizeStyledConvs(latents: tf.Tensor2D, options: SynthesizeStyledConvsOptions = {}): StyledConvsResult {
     assertShape('StyleGAN2Generator.synthesizeStyledConvs', latents, [null, this.latentDim], 'latents');
     return tf.tidy(() => {
-      let w = options.inputIsW ? latents : this.mapToW(latents);
-      const psi = options.truncation ?? 1;
-      if (psi !== 1) {
-        const m = this.meanW().reshape([1, this.wDim]);
-        w = tf.add(m, tf.mul(tf.sub(w, m), psi));
-      }
+      const w = this.truncatedW(latents, options);
       const r = this.synthesizeLayers(() => w, w.shape[0], options, options.zero ?? 'none', true);
       return { images: r.images, convs: r.convs ?? [] } as unknown as tf.TensorContainer;
     }) as unknown as StyledConvsResult;
@@ -252,6 +242,15 @@ export class StyleGAN2Generator implements Generator {
       const layers = tf.unstack(ws, 1) as tf.Tensor2D[]; // nLatent × [N,D]
       return this.synthesizeLayers((i) => layers[i] as tf.Tensor2D, wPlus.shape[0], options) as unknown as tf.TensorContainer;
     }) as unknown as SynthesizeResult;
+  }
+
+  /** Z (or W with `inputIsW`) [N,D] → one W per image, lerped toward {@link meanW} by `truncation` (call inside tidy). */
+  private truncatedW(latents: tf.Tensor2D, options: { readonly inputIsW?: boolean; readonly truncation?: number }): tf.Tensor2D {
+    const w = options.inputIsW ? latents : this.mapToW(latents);
+    const psi = options.truncation ?? 1;
+    if (psi === 1) return w;
+    const m = this.meanW().reshape([1, this.wDim]);
+    return tf.add(m, tf.mul(tf.sub(w, m), psi));
   }
 
   /** The synthesis network with layer i's latent from `L(i)`. */
