@@ -76,6 +76,8 @@ export {
   LatentDirection, LatentDirectionFinder, findLatentDirection, directionMaskSource, type DirectionArtifact,
   loadDirection, saveDirection, invertImages, readLatentsNpy, sampleSyntheticBatch, syntheticStream,
   labels4freeMethod, Labels4FreeConfig, LABELS4FREE_DEFAULTS, LABELS4FREE_PRESETS, labels4freePreset, type Labels4FreePreset, type AlphaMaskSource,
+  gansegMethod, GanSegConfig, GANSEG_DEFAULTS, GANSEG_TRAIN_PRESETS, gansegPreset, type GanSegPresetName, type PartMaskSource,
+  ilsganMethod, IlsganConfig, ILSGAN_DEFAULTS, ILSGAN_PRESETS, ilsganPreset, type IlsganPreset, type LayeredMaskSource,
 } from './methods/index.ts';
 
 // ---------------------------------------------------------------------------

@@ -8,3 +8,5 @@ export * from './spec.ts';
 export * from './table.ts';
 export * from './latent-direction/index.ts';
 export * from './labels4free/index.ts';
+export * from './ganseg/index.ts';
+export * from './ilsgan/index.ts';

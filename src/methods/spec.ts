@@ -129,6 +129,11 @@ export interface MethodSpec<Name extends string = string, C = unknown, N extends
   readonly stage: string;
   /** Evaluation protocol of the paper (how its metrics are computed). Default `melas-kyriazi`. */
   readonly protocol?: ProtocolName;
+  /**
+   * The paper's segmenter loss: weights of the cross-entropy (BCE for binary masks) and of the soft Dice
+   * loss. Default: the run's (cross-entropy 1, Dice 0, as Melas-Kyriazi et al.).
+   */
+  readonly segmenterLoss?: SegmenterLossWeights;
   /** One line for reports: the settings that matter. */
   describe(config: C): string;
   /** Do the method's work (optimise a direction, train a branch …) and return its mask source. */
@@ -160,6 +165,21 @@ export interface RelaxedSource<S extends MaskSource> {
   readonly source: S;
   /** One sentence for the report saying what was relaxed and why. */
   readonly note: string;
+}
+
+/**
+ * Weights of a segmenter's two losses.
+ *
+ * @example
+ * ```ts
+ * const ganseg: SegmenterLossWeights = { crossEntropy: 0.5, dice: 0.5 }; // train_seg.py
+ * ```
+ */
+export interface SegmenterLossWeights {
+  /** Weight of the cross-entropy (binary: BCE; K classes: softmax cross-entropy). */
+  readonly crossEntropy: number;
+  /** Weight of the soft Dice loss. */
+  readonly dice: number;
 }
 
 /**

@@ -8,6 +8,8 @@
 import { ConfigError } from '../core/errors.ts';
 import { latentDirectionMethod } from './latent-direction/method.ts';
 import { labels4freeMethod } from './labels4free/method.ts';
+import { ilsganMethod } from './ilsgan/method.ts';
+import { gansegMethod } from './ganseg/method.ts';
 import type { AnyMethodSpec } from './spec.ts';
 
 /**
@@ -24,6 +26,10 @@ export const METHODS = {
   'latent-direction': latentDirectionMethod,
   /** Abdal et al. 2021 (Labels4Free): an alpha branch trained on a frozen StyleGAN2 splits fg from bg. */
   labels4free: labels4freeMethod,
+  /** He, Wandt, Rhodin 2022 (GANSeg): a part generator trained from unlabeled images gives K + 1-class part masks. */
+  ganseg: gansegMethod,
+  /** Zou et al. 2023 (ILSGAN): a layered GAN trained from unlabeled images with an independence (MI) loss gives fg masks. */
+  ilsgan: ilsganMethod,
 } as const satisfies Readonly<Record<string, AnyMethodSpec>>;
 
 /** A table of methods by name (the built-in {@link METHODS}, or an extension of it). */

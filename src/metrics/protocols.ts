@@ -111,7 +111,7 @@ export const PROTOCOL_INFO: Readonly<Record<ProtocolName, ProtocolInfo>> = {
     source: 'xingzhehe/GANSeg test_seg.py cal_iou',
     iou: 'per image intersection / (union + 1e-6), mean over images',
     gtRule: 'gt > 0.5 (CUB/Flowers masks come pre-binarized from its preprocessing scripts)',
-    predRule: 'argmax class != 0, i.e. p > 0.5',
+    predRule: 'argmax over the K + 1 classes != 0 (background); equals p_fg > 0.5 only for two classes — for K + 1 > 2 feed gansegForeground(class probabilities)',
     preprocessing: 'images and masks at the model resolution',
   },
 };
@@ -380,6 +380,29 @@ const ganseg = (): MetricAccumulator => {
       return { protocol: 'ganseg', count: n, acc: null, iou, fmax: null, mae: maeSum / n, details: { test_iou: iou, mae: maeSum / n } };
     },
   };
+};
+
+/**
+ * `test_seg.py`'s prediction rule for a K-class segmenter: a pixel is foreground when the argmax of its
+ * class probabilities (channel-last, `classes` per pixel, channel 0 the background) is not 0 — ties go to
+ * the first class, as `torch.max`. Returns 0/1 per pixel, to `add` to the `ganseg` accumulator. With K > 2
+ * this differs from p_fg = 1 − p_bg > 0.5 (p = 0.4, 0.3, 0.3 is background by argmax, foreground by p_fg).
+ *
+ * @example
+ * ```ts
+ * gansegForeground([0.4, 0.3, 0.3, 0.2, 0.5, 0.3], 3); // Float32Array [0, 1]
+ * ```
+ */
+export const gansegForeground = (probabilities: ArrayLike<number>, classes: number): Float32Array => {
+  if (!(Number.isInteger(classes) && classes >= 1) || probabilities.length % classes !== 0)
+    throw new ShapeError('gansegForeground', `expected a multiple of ${classes} class probabilities, got ${probabilities.length}`);
+  const out = new Float32Array(probabilities.length / classes);
+  for (let i = 0; i < out.length; i++) {
+    let best = 0, max = probabilities[i * classes] as number;
+    for (let c = 1; c < classes; c++) { const v = probabilities[i * classes + c] as number; if (v > max) { max = v; best = c; } }
+    out[i] = best === 0 ? 0 : 1;
+  }
+  return out;
 };
 
 /**

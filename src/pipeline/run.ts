@@ -29,7 +29,7 @@ import type { AdamConfig, LrSchedule } from '../train/adam.ts';
 import { melasKyriaziSegmenterDefaults, type SegmenterTrainConfig } from '../train/segmenter.ts';
 import { decodeRunConfig, type RunConfig } from './run-config.ts';
 import { evalSetLabel, loadEvalSet, loadOrTrainGenerator, loadTrainImages, type RunGenerator } from './run-inputs.ts';
-import { ensembleSegmenters, evaluateStage, protocolMetrics, trainSegmenterStage } from './segmenter.ts';
+import { argmaxForegroundSegmenter, ensembleSegmenters, evaluateStage, protocolMetrics, trainSegmenterStage } from './segmenter.ts';
 import { generateData } from './stages.ts';
 import { stage } from './stage.ts';
 import { writeReport, type ReportPaths, type ReportRow } from './report.ts';
@@ -136,6 +136,7 @@ const execute = async (c: RunConfig, spec: AnyMethodSpec, methodCfg: unknown, op
     ...melasKyriaziSegmenterDefaults, seed: String(c.seed), steps: c.unet.steps, batchSize: c.unet.batchSize,
     optimizer: { ...melasKyriaziSegmenterDefaults.optimizer, lr: c.unet.lr } as AdamConfig,
     augment: c.unet.augment,
+    ...(spec.segmenterLoss ? { bceWeight: spec.segmenterLoss.crossEntropy, diceWeight: spec.segmenterLoss.dice } : {}),
     // Paper: ×0.2 every 8000 of 18000 steps — the same fractions of our run.
     schedule: { kind: 'step', every: Math.max(1, Math.round((c.unet.steps * 8000) / 18000)), factor: 0.2 } as LrSchedule,
     validateEvery: 0 as SegmenterTrainConfig['validateEvery'], checkpointEvery: Math.max(100, c.unet.steps) as SegmenterTrainConfig['checkpointEvery'], logEvery: 25 as SegmenterTrainConfig['logEvery'],
@@ -183,7 +184,11 @@ const execute = async (c: RunConfig, spec: AnyMethodSpec, methodCfg: unknown, op
       })),
       TE.right(undefined),
     ),
-    TE.chain(() => evaluateStage(evalSet, protocolMetrics(spec.protocol ?? 'melas-kyriazi'), ctx)(ensembleSegmenters(members.map((r) => r.segmenter)))),
+    TE.chain(() => {
+      const seg = ensembleSegmenters(members.map((r) => r.segmenter));
+      // GANSeg scores K-class segmenters by the argmax over classes, not by 1 − p(background) > 0.5.
+      return evaluateStage(evalSet, protocolMetrics(spec.protocol ?? 'melas-kyriazi'), ctx)(spec.protocol === 'ganseg' ? argmaxForegroundSegmenter(seg) : seg);
+    }),
   )();
   if (E.isLeft(result)) throw result.left;
   const ev = result.right;

@@ -8,7 +8,7 @@ import { stage } from './stage.ts';
 import { trainSegmenter as runSegmenterTraining, type SegmenterTrainConfig, type TrainableSegmenter } from '../train/segmenter.ts';
 import type { TrainEvent } from '../train/events.ts';
 import { evaluate } from '../metrics/evaluate.ts';
-import type { ProtocolName } from '../metrics/protocols.ts';
+import { gansegForeground, type ProtocolName } from '../metrics/protocols.ts';
 import { assertShape, type ImageBatch, type MaskBatch } from '../core/tensor.ts';
 import { ShapeError } from '../core/errors.ts';
 import type { LabelledSet } from '../data/tensors.ts';
@@ -132,11 +132,46 @@ export const trainSegmenterStage = (opts: SegmenterStageOptions, ctx: PipelineCo
 export const ensembleSegmenters = (members: readonly SegmenterArtifact[]): SegmenterArtifact => {
   if (members.length === 0) throw new ShapeError('ensembleSegmenters', 'needs at least one segmenter, got 0');
   if (members.length === 1) return members[0] as SegmenterArtifact;
+  const first = members[0] as SegmenterArtifact;
+  // K-class members: their class probabilities average too (channel by channel).
+  const classes = members.every((m) => m.predictClasses !== undefined && m.classes === first.classes) ? first.classes : undefined;
   return {
     kind: 'segmenter',
-    resolution: (members[0] as SegmenterArtifact).resolution,
+    resolution: first.resolution,
     predict: (images: ImageBatch) => tf.tidy(() => tf.div(tf.addN(members.map((m) => m.predict(images))), members.length) as MaskBatch),
+    ...(classes !== undefined ? {
+      classes,
+      predictClasses: (images: ImageBatch) => tf.tidy(() => tf.div(tf.addN(members.map((m) => (m.predictClasses as (x: ImageBatch) => tf.Tensor4D)(images))), members.length) as tf.Tensor4D),
+    } : {}),
     record: { ensemble: members.map((m) => m.record) },
+  };
+};
+
+/**
+ * A K-class segmenter scored by GANSeg's rule (`test_seg.py`): a pixel is foreground when the argmax over
+ * its K class probabilities is not the background (channel 0), so `predict` gives hard {0, 1} masks.
+ * For K = 2 this is 1 − p(background) > 0.5; for K > 2 it is not (0.4 / 0.3 / 0.3 is background).
+ * A segmenter without class probabilities is returned as it is.
+ *
+ * @example
+ * ```ts
+ * const scored = argmaxForegroundSegmenter(unet); // scored.predict(x): [N,H,W,1] in {0, 1}
+ * ```
+ */
+export const argmaxForegroundSegmenter = (seg: SegmenterArtifact): SegmenterArtifact => {
+  const classLogits = seg.predictClasses;
+  if (classLogits === undefined || (seg.classes ?? 1) < 2) return seg;
+  const k = seg.classes as number;
+  return {
+    ...seg,
+    predict: (images: ImageBatch) => {
+      const p = classLogits(images);
+      const [n, h, w] = p.shape;
+      const fg = gansegForeground(p.dataSync(), k);
+      p.dispose();
+      return tf.tensor4d(fg, [n, h, w, 1]);
+    },
+    record: { scoredBy: 'argmax over classes ≠ background (GANSeg test_seg.py)', segmenter: seg.record },
   };
 };
 

@@ -11,7 +11,7 @@ import { PAPER_CONFIG } from '../../src/methods/latent-direction/config.ts';
 import { latentDirectionMethod } from '../../src/methods/latent-direction/method.ts';
 import { findDirection, generateData, prepareMethod, useGenerator } from '../../src/pipeline/stages.ts';
 import { METHODS, withMethods } from '../../src/methods/table.ts';
-import { ensembleSegmenters } from '../../src/pipeline/segmenter.ts';
+import { argmaxForegroundSegmenter, ensembleSegmenters } from '../../src/pipeline/segmenter.ts';
 import type { PipelineEvent, Stage, SyntheticDataArtifact, SegmenterArtifact } from '../../src/pipeline/types.ts';
 import { TinyLinearGenerator } from '../methods/latent-direction/tiny-generator.ts';
 
@@ -99,4 +99,30 @@ test('ensembleSegmenters averages the members\' probabilities; one member is its
   ensembleSegmenters([a, b]).predict(x).dispose();
   assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
   tf.dispose([x, p]);
+});
+
+test('argmaxForegroundSegmenter: a K=3 segmenter is scored by argmax ≠ background (0.4/0.3/0.3 is background); ensembles average class probabilities', () => {
+  const probs = (p: readonly number[]): SegmenterArtifact => ({
+    kind: 'segmenter', resolution: 1, classes: 3, record: { p: [...p] },
+    predict: (images) => tf.fill([images.shape[0], 1, 1, 1], 1 - (p[0] as number)) as tf.Tensor4D,
+    predictClasses: (images) => tf.tidy(() => tf.tile(tf.tensor4d([...p], [1, 1, 1, 3]), [images.shape[0], 1, 1, 1]) as tf.Tensor4D),
+  });
+  const x = tf.zeros([2, 1, 1, 3]) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  const bg = argmaxForegroundSegmenter(probs([0.4, 0.3, 0.3]));
+  const pb = bg.predict(x);
+  assert.deepEqual(Array.from(pb.dataSync()), [0, 0], '1 − p(bg) = 0.6 > 0.5, but the argmax is the background');
+  const fg = argmaxForegroundSegmenter(probs([0.3, 0.5, 0.2])).predict(x);
+  assert.deepEqual(Array.from(fg.dataSync()), [1, 1]);
+  tf.dispose([pb, fg]);
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  // The mean of (0.4, 0.3, 0.3) and (0.2, 0.7, 0.1) is (0.3, 0.5, 0.2): foreground.
+  const ens = ensembleSegmenters([probs([0.4, 0.3, 0.3]), probs([0.2, 0.7, 0.1])]);
+  assert.equal(ens.classes, 3);
+  const pe = argmaxForegroundSegmenter(ens).predict(x);
+  assert.deepEqual(Array.from(pe.dataSync()), [1, 1]);
+  // A binary segmenter is left as it is.
+  const binary: SegmenterArtifact = { kind: 'segmenter', resolution: 1, record: null, predict: (images) => tf.zeros([images.shape[0], 1, 1, 1]) as tf.Tensor4D };
+  assert.equal(argmaxForegroundSegmenter(binary), binary);
+  tf.dispose([pe, x]);
 });

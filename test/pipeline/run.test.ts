@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as t from 'io-ts';
@@ -123,7 +123,7 @@ test('run: a generator file of another resolution than resolution= is a ConfigEr
 /** A throwaway 3-class method: the centre ellipse split into a left and a right part (channel 0 the background). */
 const halvesMethod: MethodSpec<'halves', Record<string, never>, 'generator'> = {
   name: 'halves', paper: 'none: a test method', codec: t.type({}) as unknown as t.Decoder<unknown, Record<string, never>>, defaults: {},
-  needs: ['generator'], stage: 'prepare:halves', describe: () => 'Ellipse halves.',
+  needs: ['generator'], stage: 'prepare:halves', describe: () => 'Ellipse halves.', segmenterLoss: { crossEntropy: 0.5, dice: 0.5 },
   prepare: async ({ generator }): Promise<MaskSource> => ({
     kind: 'mask-source', method: 'halves', classes: 3, resolution: generator.resolution, sourceId: `${generator.id}/halves`, generator,
     sample: (n, rng) => tf.tidy(() => {
@@ -141,6 +141,10 @@ test('runMethodPipeline with a K=3-class method: the UNet gets 3 outputs and is 
   const r = await runMethodPipeline({ ...TINY, method: 'halves', out: dir }, { methods: withMethods(METHODS, halvesMethod) });
   const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { records: { 'train-segmenter': { model: { nClasses: number } } } };
   assert.equal(report.records['train-segmenter'].model.nClasses, 3);
+  // The method's segmenter loss weights reach the trainer (stored with the UNet's checkpoint).
+  const ck = join(dir, 'unet', 'checkpoints', readdirSync(join(dir, 'unet', 'checkpoints'))[0] as string, 'manifest.json');
+  const train = (JSON.parse(readFileSync(ck, 'utf8')) as { meta: { config: { train: { bceWeight: number; diceWeight: number } } } }).meta.config.train;
+  assert.deepEqual([train.bceWeight, train.diceWeight], [0.5, 0.5]);
   assert.ok(r.metrics.iou !== undefined && r.metrics.iou >= 0 && r.metrics.iou <= 1);
   assert.ok(existsSync(join(dir, 'synthetic.png')));
 }));

@@ -66,6 +66,56 @@ def official():
 G, H = official()
 
 
+def train_gan_function(name):
+    """A top-level function of the official train_gan.py, exec'd alone (the script parses argv and loads data on import)."""
+    import ast
+    src = subprocess.run(['git', '--git-dir', REPO, 'show', 'HEAD:train_gan.py'], check=True, capture_output=True, text=True).stdout
+    node = next(n for n in ast.parse(src).body if isinstance(n, ast.FunctionDef) and n.name == name)
+    scope = {'torch': torch}
+    exec(compile(ast.Module(body=[node], type_ignores=[]), 'train_gan.py', 'exec'), scope)
+    return scope[name]
+
+
+def disc_fixture(seed=3):
+    """The official Discriminator at a tiny size (16² → 2² in three blocks of 4, 8, 8 channels, fc 32 → 16 → 1),
+    seeded random weights and biases; its logits, train_gan.py's D loss (softplus + gradient_penalty, weight 10) on
+    fixed reals/fakes, and its gradients w.r.t. two weights (the penalty's second-order path)."""
+    import models.discriminator as dm
+    torch.set_grad_enabled(True)
+    gen = torch.Generator().manual_seed(seed)
+    d = dm.Discriminator({})
+    d.conv = torch.nn.Sequential(dm.DiscriminatorBlock(3, 4), dm.DiscriminatorBlock(4, 8), dm.DiscriminatorBlock(8, 8))
+    d.fc = torch.nn.Sequential(torch.nn.Linear(2 * 2 * 8, 16), torch.nn.LeakyReLU(0.2, inplace=True), torch.nn.Linear(16, 1))
+    with torch.no_grad():
+        for name, p in d.named_parameters():
+            r = torch.randn(p.shape, generator=gen)
+            p.copy_(0.1 * r if name.endswith('bias') else r * (2 / (1 + 0.2 ** 2)) ** 0.5 / p[0].numel() ** 0.5)
+    out = {f'sd.{k}': v.detach().clone() for k, v in d.state_dict().items()}
+    real = torch.tanh(torch.randn(3, 3, 16, 16, generator=gen))
+    fake = torch.tanh(torch.randn(3, 3, 16, 16, generator=gen))
+    out['in.real'], out['in.fake'] = real, fake
+    gradient_penalty = train_gan_function('gradient_penalty')
+    real = real.clone().requires_grad_()
+    d_real_out = d({'img': real})
+    d_fake_out = d({'img': fake})
+    plain = torch.nn.functional.softplus(d_fake_out).mean() + torch.nn.functional.softplus(-d_real_out).mean()
+    gp = gradient_penalty(real, d_real_out)
+    disc_loss = plain + gp
+    grads = torch.autograd.grad(disc_loss, [d.conv[0].net[0].weight, d.fc[2].weight])
+    out['out.real'], out['out.fake'] = d_real_out.detach(), d_fake_out.detach()
+    out['loss.plain'], out['loss.gp'], out['loss.disc'] = plain.detach().reshape(1), gp.detach().reshape(1), disc_loss.detach().reshape(1)
+    out['grad.conv.0.net.0.weight'], out['grad.fc.2.weight'] = grads[0], grads[1]
+    gen_loss = torch.nn.functional.softplus(-d_fake_out).mean()
+    out['loss.gen'] = gen_loss.detach().reshape(1)
+    print('disc logits', d_real_out.tolist(), d_fake_out.tolist(), 'loss', float(plain), float(gp), float(gen_loss))
+    torch.set_grad_enabled(False)
+    return out
+
+
+def write_disc():
+    write(os.path.join(ROOT, 'test', 'fixtures', 'ganseg', 'disc'), disc_fixture())
+
+
 def unshare(container):
     seen, mods = set(), []
     for m in container:
@@ -179,3 +229,4 @@ if __name__ == '__main__':
                                                      feature_map_sizes='8,8,16', feature_map_channels='16,12,8'), 3, 1))
     write(os.path.join(dest, 'gauss'), fixture(dict(BASE, n_keypoints=2, n_per_kp=3, use_linear=0, single_final=1,
                                                     feature_map_sizes='8,16', feature_map_channels='12,8'), 2, 2))
+    write_disc()

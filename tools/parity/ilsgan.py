@@ -30,6 +30,11 @@ NCHW as PyTorch), keys:
   pixels → torch.round half-to-even → shifts (2, −4), (0, −2).
 - `clamp.img`: `forward` at ψ 1 with every layer's conv_clamp set to 0.7 (clamping active).
 
+Fixture `test/fixtures/ilsgan/train16` (training pieces; `training/loss.py` is imported with a stub
+`torchvision` and `pixelcnnpp` extracted too): `d.*` a seeded `DiscriminatorOpen` at 16², `dx.x` its
+input and `dx.logits`; `l.*` the ILS_predL `estimate_MI` value, its permutations and gradients, and
+loss.py's binarization / mask-size expressions on fixed tensors. `ILSGAN_PARITY_ONLY=train` writes only it.
+
 Run: /usr/bin/python3 tools/parity/ilsgan.py [path to the fetched repo's git dir]
 """
 import io
@@ -52,13 +57,14 @@ import stylegan2 as ours  # noqa: E402  (only its fixture writer)
 
 def official_networks():
     os.makedirs(TMP, exist_ok=True)
-    tar = subprocess.run(['git', '--git-dir', REPO, 'archive', 'HEAD', 'training', 'torch_utils', 'dnnlib'],
+    tar = subprocess.run(['git', '--git-dir', REPO, 'archive', 'HEAD', 'training', 'torch_utils', 'dnnlib', 'pixelcnnpp'],
                          check=True, capture_output=True).stdout
     tarfile.open(fileobj=io.BytesIO(tar)).extractall(TMP)
     scipy = types.ModuleType('scipy')
     scipy.signal = types.ModuleType('scipy.signal')
     sys.modules['scipy'] = scipy
     sys.modules['scipy.signal'] = scipy.signal
+    sys.modules.setdefault('torchvision', types.ModuleType('torchvision'))  # imported, unused, by training/loss.py
     sys.path.insert(0, TMP)
     from torch_utils.ops import upfirdn2d, bias_act
     for mod, name in ((upfirdn2d, 'upfirdn2d'), (bias_act, 'bias_act')):
@@ -119,8 +125,71 @@ def small32():
     return out
 
 
+def disc16():
+    """`DiscriminatorOpen` (c_dim 0, resnet, mbstd 4) at 16² with channel_base 64, channel_max 16
+    (16→4, 8→8, 4→16), conv_clamp 256, every parameter seeded; logits of 4 images."""
+    d = N.DiscriminatorOpen(c_dim=0, img_resolution=16, img_channels=3, channel_base=64, channel_max=16,
+                            num_fp16_res=0, conv_clamp=256, epilogue_kwargs=dict(mbstd_group_size=4))
+    gen = torch.Generator().manual_seed(31)
+    with torch.no_grad():
+        for name, p in d.named_parameters():
+            p.copy_((0.2 if name.endswith('bias') else 1.0) * torch.randn(p.shape, generator=gen))
+    d.eval()
+    x = torch.randn(4, 3, 16, 16, generator=gen).clamp(-1.5, 1.5)
+    out = {f'd.{k}': v for k, v in d.state_dict().items() if not k.endswith('resample_filter')}
+    out['dx.x'] = x
+    with torch.no_grad():
+        out['dx.logits'] = d(x, None)
+    print('disc16: logits', out['dx.logits'].flatten().tolist())
+    return out
+
+
+def losses():
+    """The ILS_predL loss terms on fixed small tensors: `estimate_MI` (official code; CLUB, predetermined
+    Laplace, do_mean, separate_mi with opt_mask) with the permutations it drew, its gradients w.r.t. fg,
+    bg, mask (the (−1,1) validity detach), and binarization / mask size as loss.py's Gmain writes them."""
+    import training.loss as L
+    gen = torch.Generator().manual_seed(41)
+    n = 4
+    fg = (1.3 * torch.randn(n, 3, 8, 8, generator=gen)).requires_grad_(True)
+    bg = (1.3 * torch.randn(n, 3, 8, 8, generator=gen)).requires_grad_(True)
+    mask = torch.rand(n, 1, 8, 8, generator=gen).requires_grad_(True)
+    form = dict(mode='anti_leakage', estimator='club', distribution='predetermined_laplace', scale='do_mean', neg_weight=1.0,
+                mf_conditioned_b=dict(do_mf=False, do_inv=False, mask_condition=False, opt_mask=False, opt_fg=False, opt_bg=False),
+                separate_mi=dict(do_separate=True, stop_grad=False, opt_mask=True))
+    perms = []
+    real_randperm = torch.randperm
+    def randperm(k, *a, **kw):
+        p = real_randperm(k, generator=gen)
+        perms.append(p)
+        return p
+    L.torch.randperm = randperm
+    self = types.SimpleNamespace()
+    self.compute_club_mi = lambda *a, **k: L.ILSLoss.compute_club_mi(self, *a, **k)
+    self.get_l1_norm = lambda *a, **k: L.ILSLoss.get_l1_norm(self, *a, **k)
+    with torch.enable_grad():
+        mi = L.ILSLoss.estimate_MI(self, dict(fg=fg, bg=bg, mask=mask), 0.2, form)
+        mi.backward()
+    L.torch.randperm = real_randperm
+    assert len(perms) == 2
+    m = mask.detach()
+    out = {'l.fg': fg.detach(), 'l.bg': bg.detach(), 'l.mask': m, 'l.perm0': perms[0].float(), 'l.perm1': perms[1].float(),
+           'l.mi': mi.detach().reshape([1]), 'l.grad_fg': fg.grad, 'l.grad_bg': bg.grad, 'l.grad_mask': mask.grad}
+    # loss.py Gmain, verbatim expressions
+    out['l.bin'] = torch.min(1 - m, m).mean(dim=[2, 3]).flatten()
+    out['l.msize'] = torch.nn.functional.relu(0.25 - m.mean(dim=(2, 3))).flatten()
+    out['l.msize_noperturb'] = (torch.nn.functional.relu(0.25 - m.mean(dim=(2, 3))) + torch.nn.functional.relu(0.25 - (1 - m.mean(dim=(2, 3))))).flatten()
+    small = 0.15 * m  # masks below min_msize, so the hinge is active
+    out['l.small_mask'] = small
+    out['l.small_msize'] = torch.nn.functional.relu(0.25 - small.mean(dim=(2, 3))).flatten()
+    print('losses: mi', float(mi), 'perms', [p.tolist() for p in perms])
+    return out
+
+
 if __name__ == '__main__':
     dest = os.path.join(ROOT, 'test', 'fixtures', 'ilsgan')
     os.makedirs(dest, exist_ok=True)
     torch.set_grad_enabled(False)
-    ours.write(os.path.join(dest, 'small32'), small32())
+    if os.environ.get('ILSGAN_PARITY_ONLY') != 'train':
+        ours.write(os.path.join(dest, 'small32'), small32())
+    ours.write(os.path.join(dest, 'train16'), {**disc16(), **losses()})

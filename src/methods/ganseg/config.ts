@@ -63,14 +63,14 @@ const common = {
 const short = { featureMapSizes: [32, 32, 64, 128], featureMapChannels: [512, 256, 128, 64] };
 const long = { featureMapSizes: [32, 32, 64, 64, 128, 128], featureMapChannels: [512, 256, 256, 128, 128, 64] };
 
-const RAW_PRESETS = {
+const RAW_PRESETS: Readonly<Record<GanSegPresetName, unknown>> = {
   gan_celeba_wild_k8: { ...common, ...short, parts: 8, singleFinal: false },
   gan_cub_k8: { ...common, ...long, parts: 8, singleFinal: false },
   gan_flower_k8: { ...common, ...long, parts: 8, singleFinal: true },
   gan_taichi_k10: { ...common, ...short, parts: 10, singleFinal: false },
 };
 /** A preset's name: a `log/gan_*` folder of xingzhehe/GANSeg. */
-export type GanSegPresetName = keyof typeof RAW_PRESETS;
+export type GanSegPresetName = 'gan_celeba_wild_k8' | 'gan_cub_k8' | 'gan_flower_k8' | 'gan_taichi_k10';
 
 /**
  * The released configurations, named after their `log/gan_*` folders of xingzhehe/GANSeg

@@ -62,3 +62,20 @@ export const areaPenalty = (masks: tf.Tensor4D, points: tf.Tensor3D, keypoints: 
     }
     return tf.mean(tf.sum(tf.relu(tf.sub(init, area)), 1)) as tf.Scalar;
   });
+
+/**
+ * `train_gan.py`'s `gradient_penalty(images, output, weight=10)`: the one-centred (WGAN-GP style)
+ * penalty on real images, `weight · mean_n((‖∂ΣD(x)/∂x_n‖₂ − 1)²)` — not R1's ‖∇‖². The official
+ * step adds it to the discriminator loss at `batch_index % 16 == 0`, unscaled by the interval.
+ *
+ * @example
+ * ```ts
+ * const loss = tf.add(dLogisticLoss(d.score(reals, true), d.score(fakes, true)), gansegGradientPenalty((x) => d.score(x, true), reals));
+ * ```
+ */
+export const gansegGradientPenalty = (discriminator: (x: tf.Tensor4D) => tf.Tensor, reals: tf.Tensor4D, weight = 10): tf.Scalar =>
+  tf.tidy(() => {
+    const g = tf.grad((x: tf.Tensor) => tf.sum(discriminator(x as tf.Tensor4D)))(reals); // [N,H,W,C]
+    const norm = tf.sqrt(tf.sum(tf.square(g.reshape([reals.shape[0], -1])), 1)); // [N]
+    return tf.mul(tf.mean(tf.square(tf.sub(norm, 1))), weight) as tf.Scalar;
+  });

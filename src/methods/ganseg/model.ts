@@ -28,7 +28,7 @@ import {
 
 /** The part generator's variables, named after the official modules. */
 export interface PartGeneratorParams {
-  /** `keypoints_embedding.weight` [K,E]: the fixed part embeddings. */
+  /** `keypoints_embedding.weight`, shape `[K,E]`: the fixed part embeddings. */
   readonly partEmbedding: tf.Variable;
   /** `gen_keypoints_layer`: z_point → 2·n_per·K (4 LeakyReLU layers + linear). */
   readonly pointMlp: readonly LinearParams[];
@@ -50,7 +50,7 @@ export interface PartGeneratorParams {
   readonly backgroundStart: Conv2dParams;
   /** `conv`: [1×1 E → 3] (`singleFinal`) or [3×3 E → E, 3×3 E → 3] (`conv.0`, `conv.2`). */
   readonly final: readonly Conv2dParams[];
-  /** `init_extend_coord` [1,(S₀+2e)²,2]: the first size's extended grid, a frozen parameter of the checkpoint. */
+  /** `init_extend_coord`, shape `[1,(S₀+2e)²,2]`: the first size's extended grid, a frozen parameter of the checkpoint. */
   readonly startGrid: tf.Variable;
 }
 
@@ -64,6 +64,14 @@ export interface PartGeneratorInputs {
   readonly zParts: tf.Tensor2D;
   /** Background translation [N,2] in [−1,1) (`bg_trans[:, 0]`); only its second (column) coordinate is used. */
   readonly bgTranslation: tf.Tensor2D;
+}
+
+/** Level 1's output: the points and their per-part means. */
+export interface PartPoints {
+  /** The n_per·K points [N,n_per·K,2], (row, column) in (−1,1). */
+  readonly points: tf.Tensor3D;
+  /** Part locations [N,K,2]: the means of each part's points. */
+  readonly keypoints: tf.Tensor3D;
 }
 
 /** Everything one forward pass makes. New tensors; the caller disposes them. */
@@ -189,7 +197,7 @@ export class PartGenerator {
    * const { points, keypoints } = g.points(zPoint);
    * ```
    */
-  points(zPoint: tf.Tensor2D): { readonly points: tf.Tensor3D; readonly keypoints: tf.Tensor3D } {
+  points(zPoint: tf.Tensor2D): PartPoints {
     const c = this.config, k = c.parts, per = c.pointsPerPart;
     return tf.tidy(() => {
       assertShape('PartGenerator.points', zPoint, [null, c.zDim], 'zPoint');

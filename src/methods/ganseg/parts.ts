@@ -163,7 +163,12 @@ export interface GanSegSpadeBlock {
   /** `conv2`: min(in, out) → out. */
   readonly conv2: Conv2dParams;
   /** `spade_shortcut` and `conv_shortcut`, when in ≠ out (`learn_shortcut`). */
-  readonly shortcut?: { readonly spade: GanSegSpade; readonly conv: Conv2dParams };
+  readonly shortcut?: {
+    /** `spade_shortcut`. */
+    readonly spade: GanSegSpade;
+    /** `conv_shortcut` (3×3). */
+    readonly conv: Conv2dParams;
+  };
 }
 
 /**

@@ -44,7 +44,7 @@ export interface LayeredOutput extends Layers {
 }
 
 /** Options of {@link LayeredGenerator.layers}. */
-export interface LayersOptions {
+export interface LayeredLayersOptions {
   /** ψ of both mapping networks (toward their own `w_avg`). Default 1. */
   readonly truncation?: number;
   /** Per-layer noise. Default `'const'` (the official generation scripts; training uses `'random'`). */
@@ -237,7 +237,7 @@ export class LayeredGenerator implements Module {
    * const t = g.layers(z, { perturb: [[0.625, -0.875]] }); // t.shifts = [[4, -7]] at 64²
    * ```
    */
-  layers(z: tf.Tensor2D, options: LayersOptions = {}): LayeredOutput {
+  layers(z: tf.Tensor2D, options: LayeredLayersOptions = {}): LayeredOutput {
     const { truncation = 1, noise = 'const', perturb = false, rng } = options;
     assertShape('LayeredGenerator.layers', z, [null, this.config.zDim], 'z');
     if ((noise === 'random' || perturb === true) && rng === undefined) {

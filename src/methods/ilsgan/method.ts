@@ -1,0 +1,151 @@
+/**
+ * ILSGAN's spec: what the method table, the pipeline and the CLI know of it. `prepare` trains the
+ * layered generator and its discriminator on the run's real images (training_loop_ILS.py) and
+ * returns a mask source that draws pairs as generate_segmentation_samples.py: `G_ema` at ψ 1,
+ * const noise, no shift, the composite `img` with its `mask` binarized.
+ *
+ * @module
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../../core/errors.ts';
+import type { PipelineContext } from '../../core/events.ts';
+import { toJson, type Json } from '../../core/json.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { ImageBatch, MaskBatch } from '../../core/tensor.ts';
+import { epochBatches } from '../../data/batches.ts';
+import { writeGrid } from '../../io/image-file.ts';
+import { writeSafetensors } from '../../io/safetensors-file.ts';
+import type { PairBatch } from '../../train/segmenter.ts';
+import type { InputsFor, MaskSource, MethodSpec } from '../spec.ts';
+import { foregroundOnBlack, type LayeredGenerator, type Layers } from './model.ts';
+import { trainIlsgan } from './train.ts';
+import { ILSGAN_DEFAULTS, IlsganConfig } from './train-config.ts';
+
+/** A mask source backed by a trained layered generator. */
+export interface LayeredMaskSource extends MaskSource {
+  /** `G_ema` (owned: disposed with the source). */
+  readonly layered: LayeredGenerator;
+  /** The settings it was trained and samples with. */
+  readonly config: IlsganConfig;
+}
+
+/** Pairs are generated this many at a time. */
+const CHUNK = 16;
+
+const drawLayers = (g: LayeredGenerator, n: number, rng: Rng, psi: number): Layers => tf.tidy(() => {
+  const z = tf.tensor2d(rng.normalArray(n * g.config.zDim), [n, g.config.zDim]);
+  return g.layers(z, { truncation: psi, noise: 'const' }) as unknown as tf.TensorContainer;
+}) as unknown as Layers;
+
+/**
+ * Wrap a layered generator as a mask source: `sample(n, rng)` draws z ~ N(0, I), the unshifted
+ * layers at ψ `truncation` with const noise, and returns the composite (clamped to [-1,1]) with the
+ * mask m > `maskThreshold` (generate_segmentation_samples.py saves `img` and `mask`).
+ *
+ * @example
+ * ```ts
+ * const src = layeredMaskSource(gEma, ILSGAN_DEFAULTS);
+ * const { images, masks } = src.sample(8, new Rng(0)); // [8,R,R,3], [8,R,R,1] of 0/1
+ * ```
+ */
+export const layeredMaskSource = (g: LayeredGenerator, config: IlsganConfig, sourceId: string, extra: Record<string, Json> = {}): LayeredMaskSource => {
+  const chunk = (n: number, rng: Rng): PairBatch => {
+    const l = drawLayers(g, n, rng, config.truncation);
+    const out = tf.tidy(() => ({
+      images: tf.clipByValue(l.composite, -1, 1) as ImageBatch,
+      masks: tf.cast(tf.greater(l.mask, config.maskThreshold), 'float32') as MaskBatch,
+    }));
+    tf.dispose([l.foreground, l.background, l.mask, l.composite]);
+    return out;
+  };
+  return {
+    kind: 'mask-source',
+    method: 'ilsgan',
+    classes: 1,
+    resolution: g.config.resolution,
+    sourceId,
+    layered: g,
+    config,
+    sample: (n, rng) => {
+      const parts: PairBatch[] = [];
+      for (let i = 0; i * CHUNK < n; i++) parts.push(chunk(Math.min(CHUNK, n - i * CHUNK), rng.fork(`chunk-${i}`)));
+      if (parts.length === 1) return parts[0]!;
+      const out = { images: tf.concat(parts.map((p) => p.images)) as ImageBatch, masks: tf.concat(parts.map((p) => p.masks)) as MaskBatch };
+      for (const p of parts) { p.images.dispose(); p.masks.dispose(); }
+      return out;
+    },
+    dispose: () => g.dispose(),
+    record: { method: 'ilsgan', generator: toJson(g.config), config: toJson(config), ...extra },
+  };
+};
+
+/**
+ * Train ILSGAN on the run's real images (progress as `stage-progress` events of `stageName`;
+ * checkpoints in `<outDir>/ilsgan`, resumed from) and wrap `G_ema` as a mask source.
+ *
+ * @example
+ * ```ts
+ * const src = await trainIlsganSource({ reals }, ILSGAN_DEFAULTS, { rng: new Rng(0), outDir: 'runs/ils' });
+ * ```
+ */
+export const trainIlsganSource = async (inputs: InputsFor<'reals'>, config: IlsganConfig, ctx: PipelineContext, stageName = 'train-ilsgan'): Promise<LayeredMaskSource> => {
+  const images = inputs.reals.images;
+  const side = images.shape[1];
+  if (config.resolution !== null && config.resolution !== side) {
+    throw new ConfigError('ilsgan', [{ path: 'ilsgan.resolution', expected: `null or the run's image side ${side}`, given: String(config.resolution) }]);
+  }
+  const seed = ctx.rng.fork('ilsgan').tfSeed();
+  const out = join(ctx.outDir ?? mkdtempSync(join(tmpdir(), 'ilsgan-')), 'ilsgan');
+  const every = Math.max(1, config.logEvery);
+  const { generator, generatorEma, discriminator, run } = await trainIlsgan({
+    reals: epochBatches(images, `${seed}/reals`), resolution: side, config, seed, out,
+    onEvent: (e) => {
+      if (e.type === 'step' && (e.step % every === 0 || e.step === e.totalSteps)) ctx.onEvent?.({ type: 'stage-progress', stage: stageName, step: e.step, total: e.totalSteps, scalars: e.scalars });
+    },
+  });
+  generator.dispose();
+  discriminator.dispose();
+  return layeredMaskSource(generatorEma, config, `ilsgan/${seed}/${side}`, { steps: run.step, seconds: run.seconds, finalScalars: toJson(run.lastScalars), checkpoint: run.lastCheckpoint ?? null });
+};
+
+/**
+ * ILSGAN (Zou et al. 2023) as the method table holds it: config {@link IlsganConfig} over
+ * {@link ILSGAN_DEFAULTS} (`ILS_predL`; presets `ILSGAN_PRESETS`). Needs only the run's real images:
+ * it trains its own layered generator.
+ *
+ * @example
+ * ```ts
+ * const cfg = decodeMethodConfig(ilsganMethod, { kimg: 100 });
+ * if (E.isRight(cfg)) { const src = await ilsganMethod.prepare({ reals }, cfg.right, { rng: new Rng(0), outDir: 'out' }); }
+ * ```
+ */
+export const ilsganMethod: MethodSpec<'ilsgan', IlsganConfig, 'reals', LayeredMaskSource> = {
+  name: 'ilsgan',
+  paper: 'Zou, Yang, Wang, Zhang, Chen 2023, ILSGAN: Independent Layer Synthesis for Unsupervised Foreground-Background Segmentation, AAAI, https://arxiv.org/abs/2211.13974',
+  codec: IlsganConfig,
+  defaults: ILSGAN_DEFAULTS,
+  runDefaults: { kimg: 4, batchSize: 16, zDim: 64, wDim: 64, mappingLayers: 2, channelBase: 1024, channelMax: 64, checkpointEvery: 50 },
+  needs: ['reals'],
+  stage: 'train-ilsgan',
+  describe: (c) => `Layered GAN trained from scratch: ${c.kimg} kimg, batch ${c.batchSize}, lr ${c.lr}, R1 γ ${c.r1Gamma ?? '0.0002·res²/batch'} every ${c.dRegInterval}, z/w ${c.zDim}/${c.wDim}, ${c.mappingLayers} mapping layers, channels ${c.channelBase}/${c.channelMax}; shift ${c.perturb ? c.xintMax : 'off'}, binarization ${c.binarizationWeight}, mask size ${c.maskSizeWeight}×relu(${c.minMaskSize} − mean m), independence ${c.independence ? `σ ${c.initialSigma} → ${c.sigma} after 400 kimg` : 'off'}; pairs: composite at ψ ${c.truncation}, mask m > ${c.maskThreshold}.`,
+  prepare: (inputs, config, ctx) => trainIlsganSource(inputs, config, ctx),
+  save: (src, dir, member) => {
+    const path = join(dir, member === 0 ? 'ilsgan-generator.safetensors' : `ilsgan-generator-${member}.safetensors`);
+    writeSafetensors(path, src.layered.stateDict(), { model: 'ilsgan-PerturbGenerator', generator: JSON.stringify(src.layered.config) });
+    return [path];
+  },
+  pictures: (src, _config, dir, rng) => {
+    const n = 8;
+    const l = drawLayers(src.layered, n, rng.fork('z'), src.config.truncation);
+    const rows = tf.tidy(() => {
+      const clip = (x: tf.Tensor4D): ImageBatch => tf.clipByValue(x, -1, 1) as ImageBatch;
+      return [clip(l.foreground), clip(l.background), l.mask, clip(l.composite), clip(foregroundOnBlack(l))];
+    }) as [ImageBatch, ImageBatch, MaskBatch, ImageBatch, ImageBatch];
+    writeGrid(join(dir, 'ilsgan.png'), rows, { maxColumns: n });
+    tf.dispose([...rows, l.foreground, l.background, l.mask, l.composite]);
+    return { 'ILSGAN: foreground, background, mask, composite, fg·mask (G_ema, ψ 1, const noise)': 'ilsgan.png' };
+  },
+};
