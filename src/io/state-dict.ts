@@ -30,3 +30,18 @@ export interface StoredTensor {
  * ```
  */
 export type StateDict = Map<string, StoredTensor>;
+
+/**
+ * The dict with PyTorch DataParallel's `module.` prefix taken off every key that has it (other
+ * keys as they are; values shared, not copied).
+ *
+ * @example
+ * ```ts
+ * applyStateDict(where, withoutModulePrefix(checkpoint.get('generator')), targets);
+ * ```
+ */
+export const withoutModulePrefix = (dict: StateDict): StateDict => {
+  const stripped: StateDict = new Map();
+  for (const [key, v] of dict) stripped.set(key.startsWith('module.') ? key.slice('module.'.length) : key, v);
+  return stripped;
+};

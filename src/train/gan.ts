@@ -167,6 +167,23 @@ export const dcganTrainDefaults: GanTrainConfig = t.exact(GanTrainConfig).encode
   onNonFinite: 'stop',
 }) as GanTrainConfig;
 
+/**
+ * Where a method's resumable training run keeps its checkpoints and how it is driven: what each
+ * method's `train…` options share besides its data, settings and seed (passed on to {@link trainGan}).
+ */
+export interface ResumableRunOptions {
+  /** Checkpoint folder (resumed from when it has checkpoints). */
+  readonly out: string;
+  /** Resume (default `true`: the newest checkpoint in `out`, if any). */
+  readonly resume?: boolean | string;
+  /** Progress events of the trainer. */
+  readonly onEvent?: TrainEventHandler;
+  /** Stop after a checkpoint when aborted. */
+  readonly signal?: AbortSignal;
+  /** Test hook: called inside each checkpoint write. */
+  readonly beforeCommit?: () => void;
+}
+
 /** Options of {@link trainGan}. */
 export interface TrainGanOptions {
   /** Settings. */

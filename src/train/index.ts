@@ -22,3 +22,4 @@ export * from './phases.ts';
 // The step-indexed batchers live in `data/batches.ts`; re-exported here, where the public surface had them.
 export { epochBatchIndices, epochBatches } from '../data/batches.ts';
 export * from './segmenter.ts';
+export * from './pair-chunks.ts';

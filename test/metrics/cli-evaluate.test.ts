@@ -3,21 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, mkdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
+import { captureMain as capture } from '../capture-cli.ts';
 import { writePng } from '../../src/io/image-file.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { writeShapes } from '../../src/data/shapes-disk.ts';
 import { openBenchmark } from '../../src/data/layouts.ts';
 import { otsuMask } from '../../src/data/baselines.ts';
 import { createAccumulator } from '../../src/metrics/protocols.ts';
-
-const capture = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-  const log = console.log, error = console.error;
-  let out = '', err = '';
-  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
-  console.error = (...a: unknown[]) => { err += a.join(' ') + '\n'; };
-  try { return { code: await main(argv), out, err }; } finally { console.log = log; console.error = error; }
-};
 
 const raster = (w: number, h: number, f: (x: number, y: number) => number) => {
   const data = new Float32Array(w * h);

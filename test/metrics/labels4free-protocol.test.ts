@@ -3,18 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
+import { captureMain as capture } from '../capture-cli.ts';
 import { DataError } from '../../src/core/errors.ts';
 import { writePng } from '../../src/io/image-file.ts';
 import { createAccumulator, labels4freePairs, naturalCompare } from '../../src/metrics/protocols.ts';
-
-const capture = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-  const log = console.log, error = console.error;
-  let out = '', err = '';
-  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
-  console.error = (...a: unknown[]) => { err += a.join(' ') + '\n'; };
-  try { return { code: await main(argv), out, err }; } finally { console.log = log; console.error = error; }
-};
 
 /** A 2×2 8-bit grey mask from its four values. */
 const mask = (v: readonly number[]) => ({ width: 2, height: 2, channels: 1, data: Float32Array.from(v, (x) => x / 255) });

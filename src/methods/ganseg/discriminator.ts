@@ -13,7 +13,7 @@ import { PositiveInt } from '../../core/codec.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { Rng } from '../../core/rng.ts';
 import { assertShape } from '../../core/tensor.ts';
-import type { StateDict } from '../../io/state-dict.ts';
+import { withoutModulePrefix, type StateDict } from '../../io/state-dict.ts';
 import { applyStateDict, hwioFromOihw, inOutFromOutIn, oihwFromHwio, outInFromInOut, sameLayout, toStateDict, type WeightTargets } from '../../io/weights.ts';
 import { conv2d, layerVariables, linear, type Conv2dParams, type LinearParams } from '../../nn/conv.ts';
 import type { TrainableDiscriminator } from '../../train/gan.ts';
@@ -178,9 +178,7 @@ export class GanSegDiscriminator implements TrainableDiscriminator {
    * ```
    */
   loadStateDict(dict: StateDict, where = 'GanSegDiscriminator.loadStateDict'): void {
-    const stripped: StateDict = new Map();
-    for (const [key, v] of dict) stripped.set(key.startsWith('module.') ? key.slice('module.'.length) : key, v);
-    applyStateDict(where, stripped, this.weightTargets());
+    applyStateDict(where, withoutModulePrefix(dict), this.weightTargets());
   }
 
   /**

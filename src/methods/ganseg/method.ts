@@ -17,6 +17,7 @@ import type { ImageBatch, MaskBatch } from '../../core/tensor.ts';
 import { epochBatches } from '../../data/batches.ts';
 import { writeGrid } from '../../io/image-file.ts';
 import { writeSafetensors } from '../../io/safetensors-file.ts';
+import { sampleInChunks } from '../../train/pair-chunks.ts';
 import type { PairBatch } from '../../train/segmenter.ts';
 import type { InputsFor, MaskSource, MethodSpec } from '../spec.ts';
 import { keypointsToPixels, type PartGenerator } from './model.ts';
@@ -30,9 +31,6 @@ export interface PartMaskSource extends MaskSource {
   /** The settings it was trained with. */
   readonly config: GanSegConfig;
 }
-
-/** Pairs are generated this many at a time. */
-const CHUNK = 16;
 
 /**
  * One batch as `train_seg.py`'s `Dataset`: eval-mode generation, the image and the one-hot label map of
@@ -66,14 +64,7 @@ export const partMaskSource = (g: PartGenerator, config: GanSegConfig, extra: Re
   sourceId: `ganseg/k${g.config.parts}/${g.config.featureMapSizes.join('-')}/${String(extra['seed'] ?? '')}`,
   partGenerator: g,
   config,
-  sample: (n, rng) => {
-    const parts: PairBatch[] = [];
-    for (let i = 0; i * CHUNK < n; i++) parts.push(generatePartPairs(g, Math.min(CHUNK, n - i * CHUNK), rng.fork(`chunk-${i}`)));
-    if (parts.length === 1) return parts[0]!;
-    const out = { images: tf.concat(parts.map((p) => p.images)) as ImageBatch, masks: tf.concat(parts.map((p) => p.masks)) as MaskBatch };
-    for (const p of parts) { p.images.dispose(); p.masks.dispose(); }
-    return out;
-  },
+  sample: (n, rng) => sampleInChunks(n, rng, (k, r) => generatePartPairs(g, k, r)),
   dispose: () => g.dispose(),
   record: { method: 'ganseg', generator: toJson(g.config), config: toJson(config), ...extra },
 });

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError } from '../../core/errors.ts';
 import type { Rng } from '../../core/rng.ts';
 import { assertShape, type ImageBatch, type MaskBatch } from '../../core/tensor.ts';
-import type { StateDict } from '../../io/state-dict.ts';
+import { withoutModulePrefix, type StateDict } from '../../io/state-dict.ts';
 import { applyStateDict, hwioFromOihw, inOutFromOutIn, oihwFromHwio, outInFromInOut, reshapedTo, sameLayout, toStateDict, type WeightTargets } from '../../io/weights.ts';
 import { conv2d, layerVariables, type Conv2dParams, type LinearParams } from '../../nn/conv.ts';
 import { partGeneratorIssues, type PartGeneratorConfig } from './config.ts';
@@ -403,9 +403,7 @@ export class PartGenerator {
    * ```
    */
   loadStateDict(dict: StateDict, where = 'PartGenerator.loadStateDict'): void {
-    const stripped: StateDict = new Map();
-    for (const [key, v] of dict) stripped.set(key.startsWith('module.') ? key.slice('module.'.length) : key, v);
-    applyStateDict(where, stripped, this.weightTargets());
+    applyStateDict(where, withoutModulePrefix(dict), this.weightTargets());
   }
 
   /**

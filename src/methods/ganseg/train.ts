@@ -12,8 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { PositiveInt } from '../../core/codec.ts';
 import { Rng } from '../../core/rng.ts';
 import type { AdamConfig } from '../../train/adam.ts';
-import type { TrainEventHandler } from '../../train/events.ts';
-import { dcganTrainDefaults, trainGan, type GanTrainConfig, type RealBatches, type TrainableGenerator } from '../../train/gan.ts';
+import { dcganTrainDefaults, trainGan, type GanTrainConfig, type RealBatches, type ResumableRunOptions, type TrainableGenerator } from '../../train/gan.ts';
 import { dLogisticLoss, gNonSaturatingLoss } from '../../train/losses.ts';
 import type { RunResult } from '../../train/loop.ts';
 import type { GanPhase } from '../../train/phases.ts';
@@ -115,7 +114,7 @@ export const gansegGanConfig = (c: GanSegConfig, seed: number | string): GanTrai
 });
 
 /** Options of {@link trainGanSeg}. */
-export interface TrainGanSegOptions {
+export interface TrainGanSegOptions extends Omit<ResumableRunOptions, 'beforeCommit'> {
   /** Real images per step ([N,R,R,3] in [−1,1]). */
   readonly reals: RealBatches;
   /** How many real images there are (the epoch length is min(⌊count / batch⌋, maxEpochBatches)). */
@@ -126,14 +125,6 @@ export interface TrainGanSegOptions {
   readonly config: GanSegConfig;
   /** Seed of every draw (init, noise). */
   readonly seed: number | string;
-  /** Checkpoint folder (resumed from when it has checkpoints). */
-  readonly out: string;
-  /** Resume (default `true`: the newest checkpoint in `out`, if any). */
-  readonly resume?: boolean | string;
-  /** Progress events of the trainer. */
-  readonly onEvent?: TrainEventHandler;
-  /** Stop after a checkpoint when aborted. */
-  readonly signal?: AbortSignal;
 }
 
 /** What {@link trainGanSeg} returns (the caller owns and disposes both networks). */

@@ -18,6 +18,7 @@ import type { ImageBatch, MaskBatch } from '../../core/tensor.ts';
 import { epochBatches } from '../../data/batches.ts';
 import { writeGrid } from '../../io/image-file.ts';
 import { writeSafetensors } from '../../io/safetensors-file.ts';
+import { sampleInChunks } from '../../train/pair-chunks.ts';
 import type { PairBatch } from '../../train/segmenter.ts';
 import type { InputsFor, MaskSource, MethodSpec } from '../spec.ts';
 import { foregroundOnBlack, type LayeredGenerator, type Layers } from './model.ts';
@@ -31,9 +32,6 @@ export interface LayeredMaskSource extends MaskSource {
   /** The settings it was trained and samples with. */
   readonly config: IlsganConfig;
 }
-
-/** Pairs are generated this many at a time. */
-const CHUNK = 16;
 
 const drawLayers = (g: LayeredGenerator, n: number, rng: Rng, psi: number): Layers => tf.tidy(() => {
   const z = tf.tensor2d(rng.normalArray(n * g.config.zDim), [n, g.config.zDim]);
@@ -69,14 +67,7 @@ export const layeredMaskSource = (g: LayeredGenerator, config: IlsganConfig, sou
     sourceId,
     layered: g,
     config,
-    sample: (n, rng) => {
-      const parts: PairBatch[] = [];
-      for (let i = 0; i * CHUNK < n; i++) parts.push(chunk(Math.min(CHUNK, n - i * CHUNK), rng.fork(`chunk-${i}`)));
-      if (parts.length === 1) return parts[0]!;
-      const out = { images: tf.concat(parts.map((p) => p.images)) as ImageBatch, masks: tf.concat(parts.map((p) => p.masks)) as MaskBatch };
-      for (const p of parts) { p.images.dispose(); p.masks.dispose(); }
-      return out;
-    },
+    sample: (n, rng) => sampleInChunks(n, rng, chunk),
     dispose: () => g.dispose(),
     record: { method: 'ilsgan', generator: toJson(g.config), config: toJson(config), ...extra },
   };

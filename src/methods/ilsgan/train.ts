@@ -13,9 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PositiveInt } from '../../core/codec.ts';
 import { Rng } from '../../core/rng.ts';
-import type { AdamConfig } from '../../train/adam.ts';
-import type { TrainEventHandler } from '../../train/events.ts';
-import { dcganTrainDefaults, trainGan, type GanTrainConfig, type RealBatches, type TrainableGenerator } from '../../train/gan.ts';
+import { lazyRegularizedAdam, type AdamConfig } from '../../train/adam.ts';
+import { dcganTrainDefaults, trainGan, type GanTrainConfig, type RealBatches, type ResumableRunOptions, type TrainableGenerator } from '../../train/gan.ts';
 import { dLogisticLoss } from '../../train/losses.ts';
 import type { RunResult } from '../../train/loop.ts';
 import { r1Phase, type GanPhase, type GanPhaseContext } from '../../train/phases.ts';
@@ -75,7 +74,6 @@ export const ilsganDerived = (c: IlsganConfig, resolution: number): IlsganDerive
  * ```
  */
 export const ilsganGanConfig = (c: IlsganConfig, resolution: number, seed: number | string): GanTrainConfig => {
-  const r = c.gRegInterval / (c.gRegInterval + 1);
   const d = ilsganDerived(c, resolution);
   return {
     ...dcganTrainDefaults,
@@ -83,7 +81,7 @@ export const ilsganGanConfig = (c: IlsganConfig, resolution: number, seed: numbe
     steps: d.steps as PositiveInt,
     batchSize: c.batchSize,
     loss: 'logistic',
-    g: { lr: c.lr * r, beta1: 0, beta2: 0.99 ** r, eps: 1e-8 } as AdamConfig,
+    g: lazyRegularizedAdam({ lr: c.lr, beta1: 0, beta2: 0.99, eps: 1e-8 } as AdamConfig, c.gRegInterval), // G regularized every gRegInterval steps (StyleGAN2 App. B)
     d: { lr: c.lr, beta1: 0, beta2: 0.99, eps: 1e-8 } as AdamConfig,
     r1Gamma: d.r1Gamma,
     r1Interval: c.dRegInterval,
@@ -144,7 +142,7 @@ export const ilsganPhases = (g: LayeredGenerator, c: IlsganConfig, gan: GanTrain
 };
 
 /** Options of {@link trainIlsgan}. */
-export interface TrainIlsganOptions {
+export interface TrainIlsganOptions extends ResumableRunOptions {
   /** Real images per step ([N,R,R,3] in [-1,1]). */
   readonly reals: RealBatches;
   /** Their side R. */
@@ -153,16 +151,6 @@ export interface TrainIlsganOptions {
   readonly config: IlsganConfig;
   /** Seed of every draw (initialisation, latents, noise, shifts, permutations). */
   readonly seed: number | string;
-  /** Checkpoint folder (resumed from when it has checkpoints). */
-  readonly out: string;
-  /** Resume (default `true`: the newest checkpoint in `out`, if any). */
-  readonly resume?: boolean | string;
-  /** Progress events of the trainer. */
-  readonly onEvent?: TrainEventHandler;
-  /** Stop after a checkpoint when aborted. */
-  readonly signal?: AbortSignal;
-  /** Test hook: called inside each checkpoint write. */
-  readonly beforeCommit?: () => void;
 }
 
 /** What {@link trainIlsgan} returns: G, its EMA (what the reference samples and evaluates), D, the run. */

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError } from '../../core/errors.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { MaskBatch } from '../../core/tensor.ts';
-import type { StateDict } from '../../io/state-dict.ts';
+import { withoutModulePrefix, type StateDict } from '../../io/state-dict.ts';
 import { applyStateDict, hwioFromOihw, oihwFromHwio, sameLayout, toStateDict, type WeightTargets } from '../../io/weights.ts';
 import { resizeBicubic } from '../../nn/resize-bicubic.ts';
 
@@ -164,9 +164,7 @@ export const alphaNetWeightTargets = (p: AlphaNetParams): WeightTargets => {
  * ```
  */
 export const loadAlphaNetStateDict = (p: AlphaNetParams, dict: StateDict, where = 'loadAlphaNetStateDict'): void => {
-  const stripped: StateDict = new Map();
-  for (const [k, v] of dict) stripped.set(k.startsWith('module.') ? k.slice('module.'.length) : k, v);
-  applyStateDict(where, stripped, alphaNetWeightTargets(p));
+  applyStateDict(where, withoutModulePrefix(dict), alphaNetWeightTargets(p));
 };
 
 /**

@@ -20,6 +20,7 @@ import { writeSafetensors } from '../../io/safetensors-file.ts';
 import type { Generator } from '../../models/generator.ts';
 import { createStyleGAN2Discriminator } from '../../models/stylegan2/discriminator.ts';
 import { StyleGAN2Generator } from '../../models/stylegan2/generator.ts';
+import { sampleInChunks } from '../../train/pair-chunks.ts';
 import type { PairBatch } from '../../train/segmenter.ts';
 import type { InputsFor, MaskSource, MethodSpec } from '../spec.ts';
 import type { AlphaBranch } from './model.ts';
@@ -35,9 +36,6 @@ export interface AlphaMaskSource extends MaskSource {
   /** The settings it was trained and samples with. */
   readonly config: Labels4FreeConfig;
 }
-
-/** Pairs are generated this many at a time. */
-const CHUNK = 16;
 
 /**
  * Wrap a trained (or loaded) alpha branch as a mask source: `sample(n, rng)` draws test_sample.py's
@@ -66,14 +64,7 @@ export const alphaMaskSource = (branch: AlphaBranch, config: Labels4FreeConfig, 
     generator: g,
     branch,
     config,
-    sample: (n, rng) => {
-      const parts: PairBatch[] = [];
-      for (let i = 0; i * CHUNK < n; i++) parts.push(chunk(Math.min(CHUNK, n - i * CHUNK), rng.fork(`chunk-${i}`)));
-      if (parts.length === 1) return parts[0]!;
-      const out = { images: tf.concat(parts.map((p) => p.images)) as ImageBatch, masks: tf.concat(parts.map((p) => p.masks)) as MaskBatch };
-      for (const p of parts) { p.images.dispose(); p.masks.dispose(); }
-      return out;
-    },
+    sample: (n, rng) => sampleInChunks(n, rng, chunk),
     dispose: () => branch.dispose(),
     record: { method: 'labels4free', generatorId: g.id, alphaBranch: toJson(branch.config), config: toJson(config), ...extra },
   };

@@ -14,9 +14,9 @@ import { Rng } from '../../core/rng.ts';
 import type { ImageBatch, MaskBatch } from '../../core/tensor.ts';
 import type { StyleGAN2Discriminator } from '../../models/stylegan2/discriminator.ts';
 import type { StyleGAN2Generator } from '../../models/stylegan2/generator.ts';
-import type { AdamConfig } from '../../train/adam.ts';
+import { lazyRegularizedAdam, type AdamConfig } from '../../train/adam.ts';
 import type { TrainEventHandler } from '../../train/events.ts';
-import { dcganTrainDefaults, trainGan, type GanTrainConfig, type RealBatches, type TrainableDiscriminator, type TrainableGenerator } from '../../train/gan.ts';
+import { dcganTrainDefaults, trainGan, type GanTrainConfig, type RealBatches, type ResumableRunOptions, type TrainableDiscriminator, type TrainableGenerator } from '../../train/gan.ts';
 import { dLogisticLoss } from '../../train/losses.ts';
 import type { RunResult } from '../../train/loop.ts';
 import type { GanPhase } from '../../train/phases.ts';
@@ -112,14 +112,13 @@ export const labels4freePhases = (branch: AlphaBranch, c: Labels4FreeConfig): Ga
  * ```
  */
 export const labels4freeGanConfig = (c: Labels4FreeConfig, seed: number | string): GanTrainConfig => {
-  const r = c.gRegEvery / (c.gRegEvery + 1);
   return {
     ...dcganTrainDefaults,
     seed,
     steps: c.iterations,
     batchSize: c.batchSize,
     loss: 'logistic',
-    g: { lr: c.lr * r, beta1: 0, beta2: 0.99 ** r, eps: 1e-8 } as AdamConfig,
+    g: lazyRegularizedAdam({ lr: c.lr, beta1: 0, beta2: 0.99, eps: 1e-8 } as AdamConfig, c.gRegEvery), // G regularized every gRegEvery steps (StyleGAN2 App. B)
     d: { lr: c.lr, beta1: 0, beta2: 0.99, eps: 1e-8 } as AdamConfig,
     r1Gamma: c.r1,
     r1Interval: c.dRegEvery,
@@ -141,7 +140,7 @@ export interface AlphaSamplesHook {
 }
 
 /** Options of {@link trainAlphaBranch}. */
-export interface TrainAlphaOptions {
+export interface TrainAlphaOptions extends ResumableRunOptions {
   /** The pretrained StyleGAN2 (frozen; borrowed). */
   readonly generator: StyleGAN2Generator;
   /** The discriminator to train: a fresh StyleGAN2 D, or the generator's own (`--use_disc`). Borrowed. */
@@ -152,16 +151,6 @@ export interface TrainAlphaOptions {
   readonly config: Labels4FreeConfig;
   /** Seed of every draw (alpha-net init, latents, noise, flips). */
   readonly seed: number | string;
-  /** Checkpoint folder (resumed from when it has checkpoints). */
-  readonly out: string;
-  /** Resume (default `true`: the newest checkpoint in `out`, if any). */
-  readonly resume?: boolean | string;
-  /** Progress events of the trainer. */
-  readonly onEvent?: TrainEventHandler;
-  /** Stop after a checkpoint when aborted. */
-  readonly signal?: AbortSignal;
-  /** Test hook: called inside each checkpoint write. */
-  readonly beforeCommit?: () => void;
   /**
    * Called with the raw branch after every `every`-th step and after the last (for sample grids, as
    * train.py's `sample/` every 100 iterations). It must not draw from the training streams; nothing
