@@ -26,7 +26,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export const parseConfigText = (text: string, file: string): E.Either<ConfigError, unknown> => {
   try {
-    return E.right(file.endsWith('.json') ? (JSON.parse(text) as unknown) : (YAML.parse(text) as unknown) ?? {});
+    if (file.endsWith('.json')) return E.right(JSON.parse(text) as unknown);
+    // YAML's warnings (an unknown `!!tag`, …) are errors of the config, not lines on stderr.
+    const doc = YAML.parseDocument(text, { logLevel: 'silent' });
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem) throw problem;
+    return E.right((doc.toJS() as unknown) ?? {});
   } catch (e) {
     return E.left(new ConfigError(file, [{ path: '<file>', expected: file.endsWith('.json') ? 'valid JSON' : 'valid YAML', given: (e as Error).message.split('\n')[0] ?? '' }]));
   }

@@ -11,7 +11,7 @@
  */
 import { WeightsError } from '../../core/errors.ts';
 import type { StateDict, StoredDType, StoredTensor } from '../state-dict.ts';
-import { PickleError, PyGlobal, PyObject, unpickle, type PyCallTable } from './pickle.ts';
+import { isAllowedTorchGlobal, PickleError, PickleGlobalError, PyGlobal, PyObject, unpickle, type PyCallTable } from './pickle.ts';
 import { isZip, readZip, ZipError } from './zip.ts';
 
 // ---------------------------------------------------------------------------
@@ -80,6 +80,9 @@ export class TorchTensor {
   ) {}
 }
 
+/** Largest tensor materialised from a smaller storage (stride-0 / overlapping views). */
+const MAX_BROADCAST_ELEMENTS = 1 << 24;
+
 const halfToFloat = (h: number): number => {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
@@ -101,8 +104,12 @@ export const materialize = (t: TorchTensor): StoredTensor => {
   const es = storage.elementSize;
   const available = Math.floor(bytes.length / es);
   const n = shape.reduce((a, b) => a * b, 1);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0) || stride.length !== shape.length) {
-    throw new PickleError(`bad tensor shape [${shape.join(',')}] / stride [${stride.join(',')}]`);
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0) || stride.length !== shape.length || stride.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new PickleError(`bad tensor shape [${shape.join(',')}] / stride [${stride.join(',')}]: expected non-negative integers of equal rank`);
+  }
+  // A view may repeat storage elements (stride 0, overlapping strides: `expand()`), but not into a size the file cannot justify.
+  if (n > available && n > MAX_BROADCAST_ELEMENTS) {
+    throw new PickleError(`tensor view of shape [${shape.join(',')}] (${n} elements) repeats a storage of ${available} elements beyond the ${MAX_BROADCAST_ELEMENTS}-element limit for broadcast views`);
   }
   let maxIndex = offset;
   for (let i = 0; i < shape.length; i++) if (shape[i]! > 0) maxIndex += (shape[i]! - 1) * stride[i]!;
@@ -169,6 +176,17 @@ export const materialize = (t: TorchTensor): StoredTensor => {
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
+/**
+ * Which pickle globals a reader may resolve (`module.name` → allowed); the default is the tensor-rebuild
+ * allow-list ({@link isAllowedTorchGlobal}).
+ *
+ * @example
+ * ```ts
+ * const allow: AllowGlobal = (g) => isAllowedTorchGlobal(g) || g === 'mypkg.Config';
+ * ```
+ */
+export type AllowGlobal = (qualified: string) => boolean;
+
 const storageType = (t: unknown): readonly [StoredDType, number] => {
   const name = t instanceof PyGlobal ? t.name : String(t);
   const st = STORAGE_TYPES[name];
@@ -192,7 +210,7 @@ const rebuildTensor = (args: readonly unknown[]): unknown => {
   return new TorchTensor(storage, num(offset, 'storage_offset'), nums(size, 'size'), nums(stride, 'stride'));
 };
 
-const makeCalls = (where: string): PyCallTable => new Map<string, (args: readonly unknown[]) => unknown>([
+const makeCalls = (where: string, allowGlobal: AllowGlobal): PyCallTable => new Map<string, (args: readonly unknown[]) => unknown>([
   ['collections.OrderedDict', () => new Map()],
   ['builtins.set', (a) => (Array.isArray(a[0]) ? [...a[0]] : [])],
   ['builtins.frozenset', (a) => (Array.isArray(a[0]) ? [...a[0]] : [])],
@@ -203,13 +221,13 @@ const makeCalls = (where: string): PyCallTable => new Map<string, (args: readonl
   ['torch._utils._rebuild_parameter_with_state', (a) => a[0]],
   ['torch._tensor._rebuild_from_type_v2', (a) => {
     const [fn, , args] = a;
-    const calls = makeCalls(where);
+    const calls = makeCalls(where, allowGlobal);
     const f = fn instanceof PyGlobal ? calls.get(fn.qualified) : undefined;
     return f && Array.isArray(args) ? f(args) : new PyObject(fn, Array.isArray(args) ? args : []);
   }],
   ['_codecs.encode', (a) => (typeof a[0] === 'string' ? Uint8Array.from(a[0], (c) => c.charCodeAt(0) & 0xff) : a[0])],
-  ['torch.storage._load_from_bytes', (a) => (a[0] instanceof Uint8Array ? parseTorchBytes(a[0], `${where} (embedded storage)`) : new PyObject(null, a))],
-  ['torch.serialization._load_from_bytes', (a) => (a[0] instanceof Uint8Array ? parseTorchBytes(a[0], `${where} (embedded storage)`) : new PyObject(null, a))],
+  ['torch.storage._load_from_bytes', (a) => (a[0] instanceof Uint8Array ? parseTorchBytes(a[0], `${where} (embedded storage)`, allowGlobal) : new PyObject(null, a))],
+  ['torch.serialization._load_from_bytes', (a) => (a[0] instanceof Uint8Array ? parseTorchBytes(a[0], `${where} (embedded storage)`, allowGlobal) : new PyObject(null, a))],
   ['torch_utils.persistence._reconstruct_persistent_obj', (a) => {
     const meta = a[0];
     const className = meta instanceof Map ? String(meta.get('class_name') ?? 'object') : 'object';
@@ -219,7 +237,7 @@ const makeCalls = (where: string): PyCallTable => new Map<string, (args: readonl
   }],
 ]);
 
-const parseZip = (bytes: Uint8Array, where: string): unknown => {
+const parseZip = (bytes: Uint8Array, where: string, allowGlobal: AllowGlobal): unknown => {
   const entries = readZip(bytes);
   const pkl = [...entries.keys()].filter((k) => k === 'data.pkl' || k.endsWith('/data.pkl')).sort((a, b) => a.length - b.length)[0];
   if (pkl === undefined) throw new PickleError(`zip archive has no data.pkl (entries: ${[...entries.keys()].slice(0, 5).join(', ')})`);
@@ -238,14 +256,14 @@ const parseZip = (bytes: Uint8Array, where: string): unknown => {
     }
     return s;
   };
-  return unpickle(entries.get(pkl)!.data(), 0, { persistentLoad, calls: makeCalls(where) }).value;
+  return unpickle(entries.get(pkl)!.data(), 0, { persistentLoad, calls: makeCalls(where, allowGlobal), allowGlobal }).value;
 };
 
-const parseLegacy = (bytes: Uint8Array, start: number, where: string): unknown => {
-  const calls = makeCalls(where);
-  const protocol = unpickle(bytes, start, { calls });
+const parseLegacy = (bytes: Uint8Array, start: number, where: string, allowGlobal: AllowGlobal): unknown => {
+  const calls = makeCalls(where, allowGlobal);
+  const protocol = unpickle(bytes, start, { calls, allowGlobal });
   if (protocol.value !== 1001) throw new PickleError(`legacy protocol version ${String(protocol.value)} is not 1001`);
-  const sysInfo = unpickle(bytes, protocol.end, { calls });
+  const sysInfo = unpickle(bytes, protocol.end, { calls, allowGlobal });
   const roots = new Map<string, TorchStorage>();
   const persistentLoad = (pid: unknown): unknown => {
     if (!Array.isArray(pid) || pid[0] !== 'storage') return new PyObject(new PyGlobal('<persistent>', 'id'), [pid]);
@@ -257,8 +275,8 @@ const parseLegacy = (bytes: Uint8Array, start: number, where: string): unknown =
     if (Array.isArray(viewMeta)) return new TorchStorage(dtype, es, undefined, { storage: root, offset: num(viewMeta[1], 'view offset'), numel: num(viewMeta[2], 'view size') });
     return root;
   };
-  const main = unpickle(bytes, sysInfo.end, { calls, persistentLoad });
-  const keys = unpickle(bytes, main.end, { calls });
+  const main = unpickle(bytes, sysInfo.end, { calls, persistentLoad, allowGlobal });
+  const keys = unpickle(bytes, main.end, { calls, allowGlobal });
   if (!Array.isArray(keys.value)) throw new PickleError('legacy storage key list missing');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = keys.end;
@@ -286,21 +304,24 @@ const parseLegacy = (bytes: Uint8Array, start: number, where: string): unknown =
  * const tree = parseTorchBytes(bytes, 'ckpt.pt'); // Map { 'g_ema' => Map {...}, 'args' => PyObject }
  * ```
  */
-export const parseTorchBytes = (bytes: Uint8Array, where = 'torch checkpoint'): unknown => {
+export const parseTorchBytes = (bytes: Uint8Array, where = 'torch checkpoint', allowGlobal: AllowGlobal = isAllowedTorchGlobal): unknown => {
   try {
-    if (isZip(bytes)) return parseZip(bytes, where);
+    if (isZip(bytes)) return parseZip(bytes, where, allowGlobal);
     if (bytes.length > 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === 'ustar') {
       throw new WeightsError(where, 'legacy torch tar format: re-save with torch.save(..., _use_new_zipfile_serialization=True)');
     }
     if (bytes.length >= 2 && bytes[0] === 0x80) {
-      const calls = makeCalls(where);
-      const first = unpickle(bytes, 0, { calls });
-      if (first.value === LEGACY_MAGIC) return parseLegacy(bytes, first.end, where);
+      const calls = makeCalls(where, allowGlobal);
+      const first = unpickle(bytes, 0, { calls, allowGlobal });
+      if (first.value === LEGACY_MAGIC) return parseLegacy(bytes, first.end, where, allowGlobal);
       return first.value;
     }
     throw new WeightsError(where, `not a PyTorch checkpoint (starts with bytes ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`);
   } catch (err) {
     if (err instanceof WeightsError) throw err;
+    if (err instanceof PickleGlobalError) {
+      throw new WeightsError(where, `refusing to load: the pickle names global '${err.global}' (offset ${err.offset}); only tensor-rebuild globals are allowed (torch._utils._rebuild_tensor_v2, torch.FloatStorage, collections.OrderedDict, …), nothing was executed`, { cause: err });
+    }
     if (err instanceof PickleError || err instanceof ZipError || err instanceof RangeError || err instanceof SyntaxError) {
       throw new WeightsError(where, `corrupt or truncated checkpoint: ${err.message}`, { cause: err });
     }
@@ -320,13 +341,41 @@ const moduleState = (o: PyObject): Map<unknown, unknown> | undefined => {
   return undefined;
 };
 
-const collect = (v: unknown, prefix: string, out: StateDict, seen: Set<unknown>): void => {
+/**
+ * Materialises tensors (each view decoded once, repeated references copied) within a
+ * budget of elements proportional to the file, so a small hostile file cannot make the
+ * reader allocate without bound.
+ */
+interface Materializer {
+  (t: TorchTensor): StoredTensor;
+}
+const materializer = (fileBytes: number): Materializer => {
+  const done = new Map<TorchTensor, StoredTensor>();
+  const budget = 8 * fileBytes + (1 << 26);
+  let used = 0;
+  return (t) => {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    const hit = done.get(t);
+    if (hit) {
+      if (used + n > budget) throw new PickleError(`tensors would total more than ${budget} elements (8 per file byte + ${1 << 26}); the pickle references one tensor too often`);
+      used += n;
+      return { ...hit, shape: [...hit.shape], data: hit.data.slice() }; // a copy, as before: callers may own their arrays
+    }
+    if (used + n > budget) throw new PickleError(`tensors would total more than ${budget} elements (8 per file byte + ${1 << 26}); the file's views repeat its storages too often`);
+    used += n;
+    const m = materialize(t);
+    done.set(t, m);
+    return m;
+  };
+};
+
+const collect = (v: unknown, prefix: string, out: StateDict, seen: Set<unknown>, materialize: Materializer): void => {
   const join = (k: unknown): string => (prefix === '' ? String(k) : `${prefix}.${String(k)}`);
   if (v instanceof TorchTensor) { out.set(prefix, materialize(v)); return; }
   if (v === null || typeof v !== 'object' || seen.has(v)) return;
   seen.add(v);
-  if (v instanceof Map) { for (const [k, x] of v) collect(x, join(k), out, seen); return; }
-  if (Array.isArray(v)) { v.forEach((x, i) => collect(x, join(i), out, seen)); return; }
+  if (v instanceof Map) { for (const [k, x] of v) collect(x, join(k), out, seen, materialize); return; }
+  if (Array.isArray(v)) { v.forEach((x, i) => collect(x, join(i), out, seen, materialize)); return; }
   if (v instanceof PyObject) {
     const m = moduleState(v);
     if (!m) return; // argparse.Namespace, numpy scalars, …: inert, skipped
@@ -337,7 +386,7 @@ const collect = (v: unknown, prefix: string, out: StateDict, seen: Set<unknown>)
       if (d instanceof Map) for (const [k, x] of d) if (x instanceof TorchTensor && !(part === '_buffers' && skip.has(String(k)))) out.set(join(k), materialize(x));
     }
     const mods = m.get('_modules');
-    if (mods instanceof Map) for (const [k, x] of mods) collect(x, join(k), out, seen);
+    if (mods instanceof Map) for (const [k, x] of mods) collect(x, join(k), out, seen, materialize);
   }
 };
 
@@ -347,6 +396,8 @@ export interface TorchReadOptions {
   readonly key?: string | readonly string[];
   /** File name used in error messages. */
   readonly where?: string;
+  /** Which globals the pickle may name; others are refused with a WeightsError. Default: `isAllowedTorchGlobal`. */
+  readonly allowGlobal?: (qualified: string) => boolean;
 }
 
 /**
@@ -362,7 +413,7 @@ export interface TorchReadOptions {
  */
 export const readTorchCheckpoint = (bytes: Uint8Array, options: TorchReadOptions = {}): StateDict => {
   const where = options.where ?? 'readTorchCheckpoint';
-  let tree = parseTorchBytes(bytes, where);
+  let tree = parseTorchBytes(bytes, where, options.allowGlobal);
   const path = options.key === undefined ? [] : typeof options.key === 'string' ? [options.key] : options.key;
   for (const k of path) {
     const d = tree instanceof PyObject ? tree.state : tree;
@@ -374,7 +425,7 @@ export const readTorchCheckpoint = (bytes: Uint8Array, options: TorchReadOptions
   }
   const out: StateDict = new Map();
   try {
-    collect(tree, '', out, new Set());
+    collect(tree, '', out, new Set(), materializer(bytes.length));
   } catch (err) {
     if (err instanceof PickleError || err instanceof ZipError || err instanceof RangeError) {
       throw new WeightsError(where, `corrupt or truncated checkpoint: ${err.message}`, { cause: err });

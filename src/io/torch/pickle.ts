@@ -57,6 +57,12 @@ export interface UnpickleOptions {
   readonly persistentLoad?: (pid: unknown) => unknown;
   /** Known callables; others yield {@link PyObject} placeholders. */
   readonly calls?: PyCallTable;
+  /**
+   * Decides which globals (`module.name`) a pickle may name at all; a `GLOBAL`,
+   * `STACK_GLOBAL` or `INST` naming any other throws {@link PickleGlobalError}
+   * before anything is built or called. Default: {@link isAllowedTorchGlobal}.
+   */
+  readonly allowGlobal?: (qualified: string) => boolean;
 }
 
 /** Result of {@link unpickle}. */
@@ -77,6 +83,71 @@ export interface UnpickleResult {
  */
 export class PickleError extends Error {}
 
+/**
+ * Thrown when a pickle names a global outside the allow-list (`os.system`,
+ * `builtins.eval`, …). Nothing has been called when it is thrown.
+ *
+ * @example
+ * ```ts
+ * try { unpickle(bytes); } catch (e) { if (e instanceof PickleGlobalError) console.error(`refused ${e.global}`); }
+ * ```
+ */
+export class PickleGlobalError extends PickleError {
+  constructor(
+    /** The refused global, `module.name`. */ readonly global: string,
+    /** Byte offset of the opcode that named it. */ readonly offset: number,
+  ) {
+    super(`pickle names global '${global}' at offset ${offset}, which is not on the allow-list of tensor-rebuild globals`);
+  }
+}
+
+/**
+ * Globals a PyTorch checkpoint may name: the tensor/parameter rebuild
+ * functions, storage types, containers, and the inert classes of the
+ * checkpoints this project reads (StyleGAN2 / BigGAN / NVlabs pickles, whose
+ * module classes only become {@link PyObject} placeholders). Nothing here runs
+ * code from the file: the reader rebuilds tensors itself.
+ */
+export const TORCH_GLOBALS: ReadonlySet<string> = new Set([
+  'collections.OrderedDict',
+  'torch._utils._rebuild_tensor',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_parameter',
+  'torch._utils._rebuild_parameter_with_state',
+  'torch._tensor._rebuild_from_type_v2',
+  'torch.Tensor',
+  'torch.nn.parameter.Parameter',
+  'torch.Size',
+  'torch.device',
+  'torch.float32', 'torch.float16', 'torch.bfloat16', 'torch.float64', 'torch.int64', 'torch.int32', 'torch.uint8', 'torch.bool',
+  ...['Float', 'Half', 'BFloat16', 'Double', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool'].map((t) => `torch.${t}Storage`),
+  'torch.storage.UntypedStorage', 'torch.storage.TypedStorage',
+  'builtins.set', 'builtins.frozenset', '__builtin__.set', 'builtins.slice',
+  '_codecs.encode',
+  'torch.storage._load_from_bytes', 'torch.serialization._load_from_bytes',
+  'torch_utils.persistence._reconstruct_persistent_obj',
+  'argparse.Namespace',
+  // Inert data classes NVlabs snapshots name (EasyDict kwargs, numpy scalars/arrays); never called.
+  'dnnlib.util.EasyDict', 'numpy.core.multiarray._reconstruct', 'numpy.core.multiarray.scalar', 'numpy.ndarray', 'numpy.dtype',
+]);
+
+/** Module prefixes whose *classes* are inert placeholders (never called): `torch.nn.modules.conv.Conv2d`, … */
+const TORCH_CLASS_PREFIXES: readonly string[] = ['torch.nn.modules.'];
+
+/**
+ * The default allow-list test of `unpickle`: {@link TORCH_GLOBALS}, plus
+ * the classes of `torch.nn.modules.*` (which only ever become placeholders).
+ *
+ * @example
+ * ```ts
+ * isAllowedTorchGlobal('torch._utils._rebuild_tensor_v2'); // true
+ * isAllowedTorchGlobal('os.system'); // false
+ * ```
+ */
+export const isAllowedTorchGlobal = (qualified: string): boolean =>
+  TORCH_GLOBALS.has(qualified) ||
+  TORCH_CLASS_PREFIXES.some((p) => qualified.startsWith(p) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(qualified.slice(qualified.lastIndexOf('.') + 1)) && /^[A-Z]/.test(qualified.slice(qualified.lastIndexOf('.') + 1)));
+
 const td = new TextDecoder('utf-8');
 
 const latin1 = (b: Uint8Array): string => {
@@ -87,13 +158,18 @@ const latin1 = (b: Uint8Array): string => {
 
 const bigToValue = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
 
+/** Two's-complement little-endian bytes → integer, in linear time (one hex parse; shifting byte by byte is quadratic). */
 const decodeLong = (b: Uint8Array): number | bigint => {
   if (b.length === 0) return 0;
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  const hex = new Array<string>(b.length);
+  for (let i = 0; i < b.length; i++) hex[b.length - 1 - i] = b[i]!.toString(16).padStart(2, '0');
+  let v = BigInt(`0x${hex.join('')}`);
   if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
   return bigToValue(v);
 };
+
+/** Python's own limit on decimal int conversion (`sys.get_int_max_str_digits()`, 3.11+). */
+const MAX_INT_DIGITS = 4300;
 
 /**
  * Unpickle one pickle starting at `offset`. Never executes anything; throws
@@ -107,6 +183,14 @@ const decodeLong = (b: Uint8Array): number | bigint => {
 export const unpickle = (data: Uint8Array, offset = 0, options: UnpickleOptions = {}): UnpickleResult => {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const calls = options.calls ?? new Map();
+  const allowGlobal = options.allowGlobal ?? isAllowedTorchGlobal;
+  /** The one place a global comes into being: refused unless allowed. */
+  const global = (module: unknown, name: unknown, at: number): PyGlobal => {
+    if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError(`STACK_GLOBAL at offset ${at} needs two strings, got ${typeof module} and ${typeof name}`);
+    const g = new PyGlobal(module, name);
+    if (!allowGlobal(g.qualified)) throw new PickleGlobalError(g.qualified, at);
+    return g;
+  };
   const persistentLoad = options.persistentLoad ?? ((pid: unknown) => new PyObject(new PyGlobal('<persistent>', 'id'), [pid]));
   let pos = offset;
   let stack: unknown[] = [];
@@ -126,6 +210,13 @@ export const unpickle = (data: Uint8Array, offset = 0, options: UnpickleOptions 
     pos += 8;
     if (v > BigInt(data.length)) throw new PickleError(`length ${v} exceeds file size ${data.length}`);
     return Number(v);
+  };
+  /** A decimal INT/LONG line: digits only, at most {@link MAX_INT_DIGITS} of them (BigInt would also accept `0x…`, spaces, and take superlinear time). */
+  const textInt = (s: string, op: string): number | bigint => {
+    const t = s.trim();
+    if (!/^[-+]?\d+$/.test(t)) throw new PickleError(`${op} at offset ${pos} expects a decimal integer, got ${JSON.stringify(t.slice(0, 40))}`);
+    if (t.length > MAX_INT_DIGITS + 1) throw new PickleError(`${op} at offset ${pos} has ${t.length} digits, more than Python's limit of ${MAX_INT_DIGITS}`);
+    return bigToValue(BigInt(t));
   };
   const bytes = (n: number): Uint8Array => { need(n); const b = data.subarray(pos, pos + n); pos += n; return b; };
   const line = (): string => {
@@ -193,10 +284,10 @@ export const unpickle = (data: Uint8Array, offset = 0, options: UnpickleOptions 
       case 0x8b: { const n = i32(); if (n < 0) throw new PickleError('negative LONG4 length'); stack.push(decodeLong(bytes(n))); break; }
       case 0x49: { // INT
         const s = line();
-        stack.push(s === '01' ? true : s === '00' ? false : bigToValue(BigInt(s)));
+        stack.push(s === '01' ? true : s === '00' ? false : textInt(s, 'INT'));
         break;
       }
-      case 0x4c: stack.push(bigToValue(BigInt(line().replace(/L$/, '')))); break; // LONG
+      case 0x4c: stack.push(textInt(line().replace(/L$/, ''), 'LONG')); break; // LONG
       case 0x46: stack.push(Number.parseFloat(line())); break; // FLOAT
       case 0x47: { need(8); stack.push(view.getFloat64(pos, false)); pos += 8; break; } // BINFLOAT (big-endian)
       case 0x58: stack.push(td.decode(bytes(u32()))); break; // BINUNICODE
@@ -227,13 +318,13 @@ export const unpickle = (data: Uint8Array, offset = 0, options: UnpickleOptions 
       case 0x65: case 0x90: { const items = popMark(); const l = top(); if (Array.isArray(l)) l.push(...items); break; } // APPENDS, ADDITEMS
       case 0x73: { const v = pop(), k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x63: { const module = line(); const name = line(); stack.push(new PyGlobal(module, name)); break; } // GLOBAL
-      case 0x93: { const name = pop(), module = pop(); stack.push(new PyGlobal(String(module), String(name))); break; } // STACK_GLOBAL
+      case 0x63: { const at = pos - 1; const module = line(); const name = line(); stack.push(global(module, name, at)); break; } // GLOBAL
+      case 0x93: { const name = pop(), module = pop(); stack.push(global(module, name, pos - 1)); break; } // STACK_GLOBAL
       case 0x52: { const args = pop(); const fn = pop(); stack.push(call(fn, asArgs(args))); break; } // REDUCE
       case 0x81: { const args = pop(); const cls = pop(); stack.push(call(cls, asArgs(args))); break; } // NEWOBJ
       case 0x92: { pop(); const args = pop(); const cls = pop(); stack.push(call(cls, asArgs(args))); break; } // NEWOBJ_EX
       case 0x6f: { const items = popMark(); stack.push(call(items[0], items.slice(1))); break; } // OBJ
-      case 0x69: { const module = line(); const name = line(); const items = popMark(); stack.push(call(new PyGlobal(module, name), items)); break; } // INST
+      case 0x69: { const at = pos - 1; const module = line(); const name = line(); const g = global(module, name, at); const items = popMark(); stack.push(call(g, items)); break; } // INST
       case 0x62: { const state = pop(); const obj = top(); if (obj instanceof PyObject) obj.state = state; break; } // BUILD
       case 0x50: stack.push(persistentLoad(line())); break; // PERSID
       case 0x51: stack.push(persistentLoad(pop())); break; // BINPERSID

@@ -17,6 +17,9 @@ import { inflateSync } from 'fflate';
  */
 export class ZipError extends Error {}
 
+/** Deflate's largest possible expansion ratio (a 258-byte match per 2 bits, plus block overhead). */
+const MAX_DEFLATE_RATIO = 1032;
+
 /** One entry of a zip archive. */
 export interface ZipEntry {
   /** Path inside the archive. */
@@ -112,6 +115,8 @@ export const readZip = (bytes: Uint8Array): Map<string, ZipEntry> => {
         const raw = bytes.subarray(start, start + cs);
         if (m === 0) return raw;
         if (m === 8) {
+          // Deflate expands at most 1032:1; a larger claimed size is a lie, refused before allocating it.
+          if (us > cs * MAX_DEFLATE_RATIO + 64) throw new ZipError(`entry ${entryName} claims ${us} bytes uncompressed from ${cs} compressed bytes, more than deflate's ${MAX_DEFLATE_RATIO}:1 ratio allows`);
           try {
             return inflateSync(raw, { out: new Uint8Array(us) });
           } catch (err) {

@@ -52,9 +52,13 @@ export const directionFromBytes = (bytes: Uint8Array, g: Generator, where = 'dir
   const generatorId = metadata.generator_id ?? '';
   if (generatorId !== g.id) throw new WeightsError(where, `direction was made for generator '${generatorId}', refusing generator '${g.id}'`);
   const maskRadius = Number(metadata.mask_radius);
-  if (!(maskRadius > 0)) throw new WeightsError(where, `bad mask_radius ${JSON.stringify(metadata.mask_radius)}`);
-  const toVar = (data: ArrayLike<number>): tf.Variable<tf.Rank.R1> => tf.tidy(() => tf.variable(tf.tensor1d(Float32Array.from(data)), false));
+  if (!(maskRadius > 0) || !Number.isFinite(maskRadius)) throw new WeightsError(where, `bad mask_radius ${JSON.stringify(metadata.mask_radius)}: expected a positive finite number`);
   const dark = tensors.get('dark_direction');
+  // Check shapes before any variable exists (a throw after would leak it).
+  if (light.shape.length !== 1) throw new WeightsError(where, `tensor 'direction' has shape [${light.shape.join(', ')}], expected a vector [D]`);
+  if (dark && (dark.shape.length !== 1 || dark.shape[0] !== light.shape[0])) throw new WeightsError(where, `tensor 'dark_direction' has shape [${dark.shape.join(', ')}], expected [${light.shape[0]}] like 'direction'`);
+  if (variant === 'dual' && !dark) throw new WeightsError(where, "variant 'dual' needs tensor 'dark_direction'");
+  const toVar = (data: ArrayLike<number>): tf.Variable<tf.Rank.R1> => tf.tidy(() => tf.variable(tf.tensor1d(Float32Array.from(data)), false));
   const d = new LatentDirection({ generatorId, variant, space, maskRadius }, toVar(light.data as ArrayLike<number>), dark ? toVar(dark.data as ArrayLike<number>) : undefined);
   try {
     d.assertGenerator(g, where);
