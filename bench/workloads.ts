@@ -13,6 +13,14 @@ import { alphaGeneratorLoss } from '../src/methods/labels4free/losses.ts';
 import { LABELS4FREE_DEFAULTS } from '../src/methods/labels4free/train-config.ts';
 import { bceWithLogits, countParams, createStyleGan, createUNet, discriminate, featureChannels, generate, generateFeatures, unetForward } from './models.ts';
 
+/** One Adam step of `vars` on the loss `f`; returns the loss (the caller disposes it). */
+const minimize = (opt: Adam, vars: tf.Variable[], f: () => tf.Scalar): tf.Scalar => {
+  const { value, grads } = tf.variableGrads(f, vars);
+  opt.apply(grads);
+  tf.dispose(grads);
+  return value;
+};
+
 /** A prepared workload: `step` runs one timed unit of work and waits for its results. */
 export interface Workload {
   readonly step: () => void;
@@ -83,12 +91,6 @@ const styleganWorkload = (): Workload => {
   const optD = new Adam(dVars, adam);
   const real = tf.randomNormal([8, 64, 64, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
   let seed = 8;
-  const minimize = (opt: Adam, vars: tf.Variable[], f: () => tf.Scalar): tf.Scalar => {
-    const { value, grads } = tf.variableGrads(f, vars);
-    opt.apply(grads);
-    tf.dispose(grads);
-    return value;
-  };
   return {
     step: () => {
       const z = tf.randomNormal([8, gan.zdim], 0, 1, 'float32', seed++) as tf.Tensor2D;
@@ -134,12 +136,6 @@ const alphaWorkload = (): Workload => {
   });
   const composite = (p: { fg: tf.Tensor4D; bg: tf.Tensor4D; features: tf.Tensor4D[] }, a: MaskBatch): tf.Tensor4D =>
     tf.add(tf.mul(p.fg, a), tf.mul(tf.sub(1, a), p.bg)) as tf.Tensor4D;
-  const minimize = (opt: Adam, vars: tf.Variable[], f: () => tf.Scalar): tf.Scalar => {
-    const { value, grads } = tf.variableGrads(f, vars);
-    opt.apply(grads);
-    tf.dispose(grads);
-    return value;
-  };
   return {
     step: () => {
       const pd = frozenPasses();
