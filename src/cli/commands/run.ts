@@ -57,8 +57,10 @@ export const runCommand: Command = {
     const backend = await initBackend();
     console.error(`backend: ${backend.tfBackend} (${backend.requested})`);
     const r = await runMethodPipeline(raw.right, { onEvent: progressPrinter(t0) });
-    const m = r.metrics;
-    console.error(`\nIoU ${m.iou?.toFixed(4)}  acc ${m.acc?.toFixed(4)}  F-max ${m.fmax?.toFixed(4)}; total ${((performance.now() - t0) / 1000).toFixed(1)} s — ${r.report.markdown}, ${r.report.json}`);
+    // The metrics the method's protocol defines (melas-kyriazi: IoU, accuracy, max F-β, MAE; ganseg: IoU, MAE …).
+    const names: Readonly<Record<string, string>> = { iou: 'IoU', acc: 'acc', fmax: 'F-max', mae: 'MAE' };
+    const shown = Object.entries(r.metrics).map(([k, v]) => `${names[k] ?? k} ${v.toFixed(4)}`).join('  ');
+    console.error(`\n${shown}; total ${((performance.now() - t0) / 1000).toFixed(1)} s — ${r.report.markdown}, ${r.report.json}`);
     console.log(JSON.stringify({ metrics: r.metrics, timings: r.timings, report: r.report }));
     return 0;
   },
