@@ -47,6 +47,7 @@ export {
   type ImageSet, type LabelledSet, type LabelledFolders,
   shapesDataset, generateShapeSample, writeShapes, type ShapesOptions, type SegmentationSample, type SegmentationDataset,
   centerPriorMask, centreEllipseMasks, otsuMask, otsuMasks, otsuThreshold, type CenterPriorOptions,
+  grabcutMask, grabcutMasks, type GrabcutOptions,
   epochBatches, epochBatchesOf, epochPermutation, type StepBatches,
 } from './data/index.ts';
 

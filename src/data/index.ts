@@ -1,7 +1,7 @@
 /**
  * Data: image folders, benchmark layouts, whole sets as tensors (labelled folders,
  * unlabeled images, `shapes`), the synthetic `shapes` benchmark, seeded streaming
- * batches with augmentation, evaluation inputs, and baseline masks.
+ * batches with augmentation, evaluation inputs, and baseline masks (centre ellipse, Otsu, GrabCut).
  *
  * @module
  */
@@ -13,4 +13,5 @@ export { batches, epochBatches, epochBatchesOf, epochBatchIndices, epochPermutat
 export { augmentPair, drawJitterFactors, fitSquare, randomCropWindow, type AugmentOptions, type JitterFactors, type Pair } from './augment.ts';
 export { melasEvalPair, melasScoringPair, upsampleProbability, type EvalPair, type ScoringPair } from './eval-input.ts';
 export { centerPriorMask, centreEllipseMasks, otsuMask, otsuMasks, otsuThreshold, type CenterPriorOptions } from './baselines.ts';
+export { grabcutMask, grabcutMasks, type GrabcutOptions } from './grabcut.ts';
 export { loadLabelledFolder, loadImageFolder, loadShapes, resolveLabelledDir, resolveImageDir, type LabelledSet, type ImageSet, type LabelledFolders } from './tensors.ts';

@@ -3,7 +3,7 @@
  * execute: inputs (a generator loaded or trained, unlabeled images) → the
  * method's `prepare` → synthetic (image, mask) pairs → UNet → evaluation on a
  * labelled set (the `shapes` benchmark or a folder of photos with masks) next
- * to the centre-ellipse and Otsu baselines → `report.md`, `report.json` and PNG grids.
+ * to the centre-ellipse, Otsu and GrabCut baselines → `report.md`, `report.json` and PNG grids.
  *
  * No mask of a real image is used before the evaluation.
  *
@@ -20,6 +20,7 @@ import type { PipelineContext, PipelineEvent } from '../core/events.ts';
 import { toJson, type Json } from '../core/json.ts';
 import { Rng } from '../core/rng.ts';
 import { centreEllipseMasks, otsuMasks } from '../data/baselines.ts';
+import { grabcutMasks } from '../data/grabcut.ts';
 import { resolveImageDir, resolveLabelledDir, type ImageSet } from '../data/tensors.ts';
 import { writeGrid } from '../io/image-file.ts';
 import { createUNet } from '../models/unet/index.ts';
@@ -216,12 +217,16 @@ const execute = async (c: RunConfig, spec: AnyMethodSpec, methodCfg: unknown, op
   const otsu = otsuMasks(evalSet.images);
   const otsuMetrics = await metrics(otsu, evalSet.masks);
   otsu.dispose();
+  const grabcut = await grabcutMasks(evalSet.images);
+  const grabcutMetrics = await metrics(grabcut, evalSet.masks);
+  grabcut.dispose();
 
   const onShapes = c.eval.dataset === 'shapes';
   const rows: ReportRow[] = [
     { name: `${c.ensemble > 1 ? `mean of ${c.ensemble} UNets` : 'UNet'} trained on ${spec.name} masks (${evalSetLabel(c)}, n=${nEval})`, metrics: ev.metrics },
     { name: 'baseline: centre ellipse', metrics: centreMetrics },
     { name: 'baseline: Otsu threshold of the grey image', metrics: otsuMetrics },
+    { name: 'baseline: GrabCut from a central rectangle', metrics: grabcutMetrics },
   ];
   const report = writeReport(c.out, {
     title: `gan-segmenter — ${spec.name} method on ${onShapes ? '`shapes`' : evalSetLabel(c)}`,

@@ -36,7 +36,7 @@ test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured 
   const code = await main(['run', `out=${out}`, ...TINY_RUN]);
   assert.equal(code, 0);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string; metrics: { iou: number } }[]; timings: Record<string, number> };
-  assert.equal(report.rows.length, 3); // UNet, centre ellipse, Otsu
+  assert.equal(report.rows.length, 4); // UNet, centre ellipse, Otsu, GrabCut
   const iou = report.rows[0]?.metrics.iou as number;
   assert.ok(iou >= 0 && iou <= 1);
   assert.ok(readFileSync(join(out, 'report.md'), 'utf8').includes(iou.toFixed(4)), 'markdown shows the same IoU');
