@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { existsSync, readdirSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, statSync } from 'node:fs';
 import { extname, join, basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.ts';
 import { WeightsError } from '../core/errors.ts';
-import { createUNet, type UNet } from '../models/unet/index.ts';
+import { createUNet, loadUNetFile, type UNet } from '../models/unet/index.ts';
 import { listCheckpoints, loadCheckpoint, restoreVariables } from '../train/checkpoint.ts';
 import { namedVariables } from '../train/loop.ts';
 import { readImage, writePng } from '../io/image-file.ts';
@@ -22,7 +22,7 @@ export interface LoadedSegmenter {
   readonly model: UNet;
   /** Side it was trained at. */
   readonly resolution: number;
-  /** The checkpoint folder it came from. */
+  /** The checkpoint folder or weights file it came from. */
   readonly checkpoint: string;
 }
 
@@ -36,15 +36,26 @@ const resolveCheckpoint = (path: string): string => {
   throw new WeightsError(`loadSegmenter(${path})`, 'no checkpoint here (expected a checkpoint folder with manifest.json, or a run folder with checkpoints/)');
 };
 
+/** Options of {@link loadSegmenter}. */
+export interface LoadSegmenterOptions {
+  /**
+   * Side images are resized to before the network, for a weights file (a checkpoint folder records its
+   * own). Default 128, the side Melas-Kyriazi et al. evaluate at.
+   */
+  readonly resolution?: number;
+}
+
 /**
- * Load a UNet trained by the pipeline (`trainSegmenterStage`) from a checkpoint or run folder.
+ * Load a UNet trained by the pipeline (`trainSegmenterStage`) from a checkpoint or run folder, or a
+ * weights file (a milesial Pytorch-UNet `.pt`/`.pth`, or our safetensors: {@link loadUNetFile}).
  *
  * @example
  * ```ts
  * const { model, resolution } = loadSegmenter('out/unet');
  * ```
  */
-export const loadSegmenter = (path: string): LoadedSegmenter => {
+export const loadSegmenter = (path: string, options: LoadSegmenterOptions = {}): LoadedSegmenter => {
+  if (existsSync(path) && statSync(path).isFile()) return { model: loadUNetFile(path), resolution: options.resolution ?? 128, checkpoint: path };
   const dir = resolveCheckpoint(path);
   const ck = loadCheckpoint(dir);
   const meta = ck.meta as { config?: { model?: Record<string, unknown> } } | undefined;
