@@ -5,7 +5,7 @@
  * @module
  */
 import * as t from 'io-ts';
-import { NonNegativeInt, PositiveInt, PositiveNumber, decode } from '../../core/codec.ts';
+import { NonNegativeInt, PositiveInt, PositiveNumber, decodeWithDefaults } from '../../core/codec.ts';
 import type * as E from 'fp-ts/lib/Either.js';
 import type { ConfigError } from '../../core/errors.ts';
 
@@ -126,18 +126,13 @@ function decodeConfigOrThrow(x: unknown): LatentDirectionConfig {
 
 /**
  * Decode a (partial) user config over {@link PAPER_CONFIG}: missing fields take
- * the paper's values; nested blocks merge field by field.
+ * the paper's values; nested blocks merge field by field (`decodeWithDefaults`, the same merge
+ * `decodeMethodConfig` and `gan-segmenter run` use).
  *
  * @example
  * ```ts
  * const r = decodeLatentDirectionConfig({ iterations: 100, losses: { sobelShift: 5 } });
  * ```
  */
-export const decodeLatentDirectionConfig = (input: unknown, where = 'latent-direction config'): E.Either<ConfigError, LatentDirectionConfig> => {
-  const u = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-  const sub = (k: 'radius' | 'losses' | 'filters'): unknown => {
-    const v = u[k];
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...PAPER_CONFIG[k], ...v } : v ?? PAPER_CONFIG[k];
-  };
-  return decode(LatentDirectionConfig, { ...PAPER_CONFIG, ...u, radius: sub('radius'), losses: sub('losses'), filters: sub('filters') }, where);
-};
+export const decodeLatentDirectionConfig = (input: unknown, where = 'latent-direction config'): E.Either<ConfigError, LatentDirectionConfig> =>
+  decodeWithDefaults(LatentDirectionConfig, PAPER_CONFIG, input, where);
