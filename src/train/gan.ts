@@ -18,6 +18,7 @@ import { Rng } from '../core/rng.ts';
 import type { Module } from '../core/tensor.ts';
 import type { StepBatches } from '../data/batches.ts';
 import { Adam, AdamConfig, lazyRegularizedAdam } from './adam.ts';
+import { AdaSettings, adaAdjust, adaAugment, adaPipe } from './ada.ts';
 import { DiffAugmentPolicy, diffAugment } from './augment.ts';
 import { copyVariables, emaBeta, emaUpdate } from './ema.ts';
 import type { TrainEventHandler } from './events.ts';
@@ -117,6 +118,12 @@ export const GanTrainConfig = t.type({
   augment: DiffAugmentPolicy,
   /** Probability of augmenting each batch (1 = always, as DiffAugment). */
   augmentProbability: Probability,
+  /**
+   * Adaptive discriminator augmentation (Karras et al. 2020; NVlabs `AugmentPipe`) on everything D
+   * sees, after DiffAugment when both are set; `null` = off. `p` is a run statistic (`adaP`, logged as
+   * `ada/p`, checkpointed). StyleGAN2-ADA on small data: `ADA_DEFAULTS`.
+   */
+  ada: t.union([t.null, AdaSettings]),
   /** Log scalars every this many steps. */
   logEvery: PositiveInt,
   /** Write the sample grid every this many steps (0 = only at the end). */
@@ -159,6 +166,7 @@ export const dcganTrainDefaults: GanTrainConfig = t.exact(GanTrainConfig).encode
   emaRampup: 0.05,
   augment: [],
   augmentProbability: 1 as Probability,
+  ada: null,
   logEvery: 10 as PositiveInt,
   sampleEvery: 200 as NonNegativeInt,
   numSamples: 64 as PositiveInt,
@@ -267,7 +275,7 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
   const policy: NonFinitePolicy = c.onNonFinite;
   // Running statistics, checkpointed in the meta after the optimizer steps. `plMean` (the path-length
   // target `a`) is always kept, as NVlabs' StyleGAN2Loss keeps `pl_mean`, so every checkpoint has it.
-  const initialStats: Record<string, number> = { plMean: 0 };
+  const initialStats: Record<string, number> = { plMean: 0, ...(c.ada ? { adaP: c.ada.initialP, adaSignSum: 0, adaSignCount: 0 } : {}) };
   for (const p of phases) for (const [k, v] of Object.entries(p.stats ?? {})) if (!(k in initialStats)) initialStats[k] = v;
   const stats: Record<string, number> = { ...initialStats };
 
@@ -283,7 +291,17 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
       augment: (label) => {
         const r = rng(label);
         const on = c.augment.length > 0 && r.bernoulli(c.augmentProbability);
-        return (x) => (on ? diffAugment(x, c.augment, r) : x);
+        const ada = c.ada, pipe = ada ? adaPipe(ada.pipe) : undefined, p = stats['adaP'] ?? 0, ra = rng(`${label}/ada`);
+        return (x) => {
+          const y = on ? diffAugment(x, c.augment, r) : x;
+          return pipe ? adaAugment(y, pipe, p, ra) : y;
+        };
+      },
+      reportRealLogits: (logits) => {
+        if (!c.ada) return;
+        const signs = tf.tidy(() => tf.sum(tf.sign(logits)).dataSync()[0]!);
+        stats['adaSignSum'] = (stats['adaSignSum'] ?? 0) + signs;
+        stats['adaSignCount'] = (stats['adaSignCount'] ?? 0) + logits.size;
       },
       losses,
       stats,
@@ -303,6 +321,13 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
         Object.assign(scalars, phase.after ? phase.after(r, ctx) : { [`loss/${phase.name}`]: r.loss });
       });
     }
+    // ADA: every `interval` steps move p toward E[sign D(real)] = target (training_loop.py, after the phases).
+    if (c.ada && c.ada.target !== null && s % c.ada.interval === 0 && (stats['adaSignCount'] ?? 0) > 0) {
+      stats['adaP'] = adaAdjust(stats['adaP']!, stats['adaSignSum']! / stats['adaSignCount']!, c.batchSize, { target: c.ada.target, interval: c.ada.interval, kimg: c.ada.kimg });
+      stats['adaSignSum'] = 0;
+      stats['adaSignCount'] = 0;
+    }
+    if (c.ada) scalars['ada/p'] = stats['adaP']!;
     // EMA of G (after Dmain, whose forward pass also updated G's batch-norm statistics)
     const beta = betaAt(s);
     if (beta > 0) emaUpdate(emaPairs.target, emaPairs.source, beta);

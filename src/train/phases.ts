@@ -53,6 +53,11 @@ export interface GanPhaseContext {
    * `config.augmentProbability`, drawn from {@link GanPhaseContext.rng}`(label)`; the identity without a policy.
    */
   augment(label: string): (x: tf.Tensor4D) => tf.Tensor4D;
+  /**
+   * Report D's logits on (augmented) reals: ADA's controller averages their signs
+   * (`Loss/signs/real`, reported by NVlabs' Dmain and Dr1). A no-op without `config.ada`.
+   */
+  reportRealLogits?(logits: tf.Tensor): void;
   /** The adversarial losses `config.loss` selects (non-saturating logistic or hinge). */
   readonly losses: {
     /** Generator loss from D's logits on fakes. */
@@ -199,7 +204,9 @@ export const discriminatorPhase = (): GanPhase => ({
     const fakes = g.generate(ctx.latents('z'), true);
     const real = ctx.reals();
     const augR = ctx.augment('augReal'), augF = ctx.augment('augFake');
-    return ctx.losses.discriminator(d.score(augR(real), true), d.score(augF(fakes), true));
+    const realLogits = d.score(augR(real), true);
+    ctx.reportRealLogits?.(realLogits);
+    return ctx.losses.discriminator(realLogits, d.score(augF(fakes), true));
   },
   after: (r) => ({ 'loss/D': r.loss }),
 });
@@ -223,7 +230,11 @@ export const r1Phase = (c: Pick<GanTrainConfig, 'r1Gamma' | 'r1Interval'>): GanP
       const d = ctx.networks.discriminator;
       const real = ctx.reals();
       const aug = ctx.augment('aug');
-      return tf.mul(r1Penalty((x) => d.score(aug(x), true), real), weight) as tf.Scalar;
+      return tf.mul(r1Penalty((x) => {
+        const logits = d.score(aug(x), true);
+        ctx.reportRealLogits?.(logits);
+        return logits;
+      }, real), weight) as tf.Scalar;
     },
     after: (r) => ({ 'loss/r1': r.loss / weight }),
   };

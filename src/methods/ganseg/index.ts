@@ -14,3 +14,4 @@ export * from './discriminator.ts';
 export * from './train-config.ts';
 export * from './train.ts';
 export * from './method.ts';
+export * from './landmarks.ts';

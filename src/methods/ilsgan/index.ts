@@ -14,3 +14,4 @@ export * from './losses.ts';
 export * from './train-config.ts';
 export * from './train.ts';
 export * from './method.ts';
+export * from './mine.ts';

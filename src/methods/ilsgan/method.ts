@@ -22,6 +22,7 @@ import { sampleInChunks } from '../../train/pair-chunks.ts';
 import type { PairBatch } from '../../train/segmenter.ts';
 import type { InputsFor, MaskSource, MethodSpec } from '../spec.ts';
 import { foregroundOnBlack, type LayeredGenerator, type Layers } from './model.ts';
+import { MINE_DEFAULTS, estimateMutualInformation, type MineConfig, type MineLayers } from './mine.ts';
 import { trainIlsgan } from './train.ts';
 import { ILSGAN_DEFAULTS, IlsganConfig } from './train-config.ts';
 
@@ -99,7 +100,60 @@ export const trainIlsganSource = async (inputs: InputsFor<'reals'>, config: Ilsg
   });
   generator.dispose();
   discriminator.dispose();
-  return layeredMaskSource(generatorEma, config, `ilsgan/${seed}/${side}`, { steps: run.step, seconds: run.seconds, finalScalars: toJson(run.lastScalars), checkpoint: run.lastCheckpoint ?? null });
+  const mine: Record<string, Json> = config.mineIterations > 0 ? { mine: toJson(layeredMutualInformation(generatorEma, config, ctx.rng.fork('mine'), (p) => ctx.onEvent?.({ type: 'stage-progress', stage: `${stageName}/mine`, step: p.iteration, total: p.total, scalars: Object.fromEntries(p.values.map((v, i) => [`mi${i + 1}`, v])) }))) } : {};
+  return layeredMaskSource(generatorEma, config, `ilsgan/${seed}/${side}`, { steps: run.step, seconds: run.seconds, finalScalars: toJson(run.lastScalars), checkpoint: run.lastCheckpoint ?? null, ...mine });
+};
+
+/** What {@link layeredMutualInformation} returns (nats). */
+export interface LayeredMutualInformation {
+  /** Separate regions: (fg·m, bg·m) and (bg·(1−m), fg·(1−m)). */
+  readonly separate: number[];
+  /** Whole layers: (fg, bg). */
+  readonly single: number;
+  /** MINE iterations of each estimate. */
+  readonly iterations: number;
+  /** Samples read. */
+  readonly samples: number;
+  /** Hidden units of the statistics network. */
+  readonly hidden: number;
+  /** Wall time of both estimates. */
+  readonly seconds: number;
+}
+
+/**
+ * ILSGAN's MINE evaluation of a layered generator (`generate_segmentation_samples.py` then
+ * `eval_MI_MINE.py`): `config.mineSamples` unshifted layers at ψ `config.truncation` with const
+ * noise, MINE on the separate regions (fg and bg under the mask; outside it) and on the whole
+ * layers, `config.mineIterations` iterations each. Values in nats, for the run's record.
+ *
+ * @example
+ * ```ts
+ * const mi = layeredMutualInformation(gEma, { ...ILSGAN_DEFAULTS, mineIterations: 2000 as NonNegativeInt }, new Rng(0));
+ * console.log(mi.separate, mi.single);
+ * ```
+ */
+export const layeredMutualInformation = (
+  g: LayeredGenerator, config: IlsganConfig, rng: Rng, onProgress?: Parameters<typeof estimateMutualInformation>[3],
+): LayeredMutualInformation => {
+  const t0 = Date.now();
+  const n = config.mineSamples, chunk = 64;
+  const parts: Layers[] = [];
+  const draw = rng.fork('z');
+  for (let s = 0; s < n; s += chunk) parts.push(drawLayers(g, Math.min(chunk, n - s), draw, config.truncation));
+  const layers: MineLayers = tf.tidy(() => ({
+    foreground: tf.concat(parts.map((p) => p.foreground)),
+    background: tf.concat(parts.map((p) => p.background)),
+    mask: tf.concat(parts.map((p) => p.mask)),
+  }) as unknown as tf.TensorContainer) as unknown as MineLayers;
+  tf.dispose(parts.flatMap((p) => [p.foreground, p.background, p.mask, p.composite]));
+  const mc: MineConfig = { ...MINE_DEFAULTS, iterations: config.mineIterations as number as MineConfig['iterations'], hidden: config.mineHidden };
+  try {
+    const separate = estimateMutualInformation(layers, { ...mc, regions: 'separate' }, rng.fork('separate'), onProgress);
+    const single = estimateMutualInformation(layers, { ...mc, regions: 'single' }, rng.fork('single'), onProgress);
+    return { separate: [...separate.average], single: single.total, iterations: mc.iterations, samples: n, hidden: mc.hidden, seconds: (Date.now() - t0) / 1000 };
+  } finally {
+    tf.dispose([layers.foreground, layers.background, layers.mask]);
+  }
 };
 
 /**

@@ -56,6 +56,11 @@ export const IlsganConfig = t.type({
   maskSizeWeight: t.number,
   /** `min_msize`. Reference: 0.25. */
   minMaskSize: Probability,
+  /**
+   * ADA on everything D sees (`--aug=ada`, pipeline `bgc`, target 0.6, interval 4, 500 kimg, p from 0;
+   * the training engine's `ADA_DEFAULTS`). Reference: true.
+   */
+  ada: t.boolean,
   /** `do_anti_leaking`: the independence (CLUB MI) term. Reference: true. */
   independence: t.boolean,
   /** `ILS_sigma`: σ after the warm-up. Reference: 1. */
@@ -72,6 +77,15 @@ export const IlsganConfig = t.type({
   checkpointEvery: PositiveInt,
   /** Progress events every this many steps (0 = every one). */
   logEvery: NonNegativeInt,
+  /**
+   * MINE iterations of the fg/bg mutual-information estimate after training (`eval_MI_MINE.py`,
+   * separate and single regions, reported in the run's record); 0 = not estimated. Reference: 100 000.
+   */
+  mineIterations: NonNegativeInt,
+  /** Samples the MINE estimate reads (`generate_segmentation_samples.py --n`). Reference: 10 000. */
+  mineSamples: PositiveInt,
+  /** Hidden units of MINE's statistics network. Reference: 3000. */
+  mineHidden: PositiveInt,
 }, 'IlsganConfig');
 /** See {@link IlsganConfig}. */
 export type IlsganConfig = t.TypeOf<typeof IlsganConfig>;
@@ -105,6 +119,7 @@ export const ILSGAN_DEFAULTS: IlsganConfig = {
   binarizationWeight: 2,
   maskSizeWeight: 1,
   minMaskSize: 0.25 as Probability,
+  ada: true,
   independence: true,
   sigma: 1,
   initialSigma: 0.2,
@@ -113,6 +128,9 @@ export const ILSGAN_DEFAULTS: IlsganConfig = {
   maskThreshold: 0.5 as Probability,
   checkpointEvery: 500 as PositiveInt,
   logEvery: 10 as NonNegativeInt,
+  mineIterations: 0 as NonNegativeInt,
+  mineSamples: 10000 as PositiveInt,
+  mineHidden: 3000 as PositiveInt,
 };
 
 /** A preset: the reference's config names. */

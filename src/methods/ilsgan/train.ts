@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PositiveInt } from '../../core/codec.ts';
 import { Rng } from '../../core/rng.ts';
+import { ADA_DEFAULTS } from '../../train/ada.ts';
 import { lazyRegularizedAdam, type AdamConfig } from '../../train/adam.ts';
 import { dcganTrainDefaults, trainGan, type GanTrainConfig, type RealBatches, type ResumableRunOptions, type TrainableGenerator } from '../../train/gan.ts';
 import { dLogisticLoss } from '../../train/losses.ts';
@@ -66,7 +67,7 @@ export const ilsganDerived = (c: IlsganConfig, resolution: number): IlsganDerive
 
 /**
  * The trainer's settings: Adam (lr, betas (0, 0.99)) — G's scaled by its lazy ratio here, D's by the
- * trainer's R1 interval —, R1, EMA with ramp-up, no path length, no augmentation.
+ * trainer's R1 interval —, R1, EMA with ramp-up, no path length, ADA (`bgc`, target 0.6) when `c.ada`.
  *
  * @example
  * ```ts
@@ -89,6 +90,7 @@ export const ilsganGanConfig = (c: IlsganConfig, resolution: number, seed: numbe
     emaKimg: d.emaKimg,
     emaRampup: c.emaRampup,
     augment: [],
+    ada: c.ada ? ADA_DEFAULTS : null,
     logEvery: Math.max(1, c.logEvery) as PositiveInt,
     checkpointEvery: c.checkpointEvery,
     numSamples: 16 as PositiveInt,
@@ -117,7 +119,7 @@ export const ilsganPhases = (g: LayeredGenerator, c: IlsganConfig, gan: GanTrain
       const n = c.batchSize, pr = ctx.rng('perm');
       const idx = Array.from({ length: n }, (_, i) => i);
       const perms = [pr.shuffle(idx), pr.shuffle(idx)] as const;
-      const loss = ilsGeneratorLoss(ctx.networks.discriminator.score(seen.composite, true), seen.mask, l, sigma, perms, {
+      const loss = ilsGeneratorLoss(ctx.networks.discriminator.score(ctx.augment('aug')(seen.composite), true), seen.mask, l, sigma, perms, {
         binarizationWeight: c.binarizationWeight, maskSizeWeight: c.maskSizeWeight, minMaskSize: c.minMaskSize, perturb: c.perturb, negWeight: c.negWeight,
       });
       terms = Array.from(tf.stack([loss.adversarial, loss.binarization, loss.maskSize, loss.independence, tf.mean(l.mask)]).dataSync());
@@ -134,7 +136,9 @@ export const ilsganPhases = (g: LayeredGenerator, c: IlsganConfig, gan: GanTrain
     loss: (ctx) => {
       const d = ctx.networks.discriminator;
       const l = fakes(ctx);
-      return dLogisticLoss(d.score(ctx.reals(), true), d.score((l.shifted ?? l).composite, true));
+      const realLogits = d.score(ctx.augment('augReal')(ctx.reals()), true); // run_D: augment_pipe on every D input
+      ctx.reportRealLogits?.(realLogits);
+      return dLogisticLoss(realLogits, d.score(ctx.augment('augFake')((l.shifted ?? l).composite), true));
     },
     after: (r) => ({ 'loss/D': r.loss }),
   };

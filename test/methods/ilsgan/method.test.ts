@@ -49,12 +49,18 @@ test('layeredMaskSource: composite in [-1,1] with the mask m > 0.5 of the same u
   src.dispose();
 });
 
-test('runMethodPipeline method=ilsgan 16²: trains from the run\'s images, report, generator safetensors with official keys, grid', () => inTmp(async (dir) => {
+test('runMethodPipeline method=ilsgan 16²: trains from the run\'s images, report (with the MINE estimate), generator safetensors with official keys, grid', () => inTmp(async (dir) => {
   const stages: string[] = [];
-  const r = await runMethodPipeline({ ...TINY, method: 'ilsgan', out: dir }, { onEvent: (e) => { if (e.type === 'stage-progress' || e.type === 'stage-start') stages.push(e.stage); } });
+  const r = await runMethodPipeline({ ...TINY, ilsgan: { ...TINY.ilsgan, mineIterations: 4, mineSamples: 24, mineHidden: 8 }, method: 'ilsgan', out: dir }, { onEvent: (e) => { if (e.type === 'stage-progress' || e.type === 'stage-start') stages.push(e.stage); } });
   assert.ok(stages.includes('train-ilsgan'), stages.join(','));
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { records: { 'train-ilsgan': { steps: number; method: string } } };
+  assert.ok(stages.includes('train-ilsgan/mine'), stages.join(','));
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { records: { 'train-ilsgan': { steps: number; method: string; mine: { separate: number[]; single: number; iterations: number; samples: number } } } };
   assert.equal(report.records['train-ilsgan'].steps, 2);
+  const mine = report.records['train-ilsgan'].mine;
+  assert.equal(mine.separate.length, 2);
+  assert.ok(mine.separate.every(Number.isFinite) && Number.isFinite(mine.single), JSON.stringify(mine));
+  assert.equal(mine.iterations, 4);
+  assert.equal(mine.samples, 24);
   assert.equal(report.records['train-ilsgan'].method, 'ilsgan');
   const st = readSafetensors(join(dir, 'ilsgan-generator.safetensors'));
   assert.ok(st.tensors.has('synthesis_fg.b4.const') && st.tensors.has('mapping_bg.fc0.weight'));
