@@ -91,6 +91,23 @@ const fsyncDir = (dir: string): void => {
   }
 };
 
+/**
+ * Delete a checkpoint folder without ever leaving a partial one under its final name: rename it
+ * to a temp name first (atomic), then delete that. A kill in between leaves only a `.tmp-` folder,
+ * which listing ignores and the next run (holding the lock) removes.
+ */
+const removeCheckpointDir = (dir: string): void => {
+  const trash = path.join(path.dirname(dir), `.tmp-del-${path.basename(dir)}-${process.pid}`);
+  fs.rmSync(trash, { recursive: true, force: true });
+  try {
+    fs.renameSync(dir, trash);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  fs.rmSync(trash, { recursive: true, force: true });
+};
+
 /** A checkpoint folder and its step. */
 export interface CheckpointRef {
   /** The folder. */
@@ -162,7 +179,7 @@ export const saveCheckpoint = (
     writeSynced(path.join(tmp, 'manifest.json'), JSON.stringify(manifest));
     fsyncDir(tmp);
     options.beforeCommit?.();
-    if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true });
+    if (fs.existsSync(final)) removeCheckpointDir(final);
     fs.renameSync(tmp, final);
     fsyncDir(root);
   } catch (e) {
@@ -170,7 +187,7 @@ export const saveCheckpoint = (
     throw new TrainingError(`saveCheckpoint(${final})`, `could not write the checkpoint: ${(e as Error).message}`, { cause: e });
   }
   const keep = options.keep ?? 3;
-  for (const old of listCheckpoints(root, prefix).slice(keep)) fs.rmSync(old.dir, { recursive: true, force: true });
+  for (const old of listCheckpoints(root, prefix).slice(keep)) removeCheckpointDir(old.dir);
   return final;
 };
 
@@ -193,6 +210,7 @@ export const loadCheckpoint = (dir: string): Checkpoint => {
   } catch (e) {
     throw new TrainingError(where, `unreadable checkpoint: ${(e as Error).message}`, { cause: e });
   }
+  if (typeof manifest !== 'object' || manifest === null || !Array.isArray(manifest.tensors)) throw new TrainingError(where, 'manifest.json is not a checkpoint manifest');
   if (manifest.format !== 1) throw new TrainingError(where, `unknown format ${String(manifest.format)}, expected 1`);
   if (bin.length !== manifest.bytes) throw new TrainingError(where, `tensors.bin has ${bin.length} bytes, manifest says ${manifest.bytes}`);
   const u8 = new Uint8Array(bin.buffer, bin.byteOffset, bin.length);
@@ -201,6 +219,8 @@ export const loadCheckpoint = (dir: string): Checkpoint => {
   const aligned = new Uint8Array(u8); // copy to an aligned buffer
   const tensors = new Map<string, StoredTensor>();
   for (const e of manifest.tensors) {
+    const fits = Number.isInteger(e.offset) && Number.isInteger(e.length) && e.offset >= 0 && e.length >= 0 && e.offset % 4 === 0 && e.offset + 4 * e.length <= aligned.length;
+    if (!fits) throw new TrainingError(where, `tensor ${String(e.name)} (offset ${String(e.offset)}, ${String(e.length)} values) lies outside tensors.bin (${aligned.length} bytes)`);
     tensors.set(e.name, { dtype: 'float32', shape: e.shape, data: new Float32Array(aligned.buffer, e.offset, e.length) });
   }
   return { dir, step: manifest.step, tensors, meta: manifest.meta };
@@ -208,20 +228,23 @@ export const loadCheckpoint = (dir: string): Checkpoint => {
 
 /**
  * The newest complete, verified checkpoint under `root`, or undefined when
- * there is none. Incomplete or corrupt ones are skipped.
+ * there is none. Incomplete or corrupt ones are skipped, each reported to
+ * `onSkip` (with the {@link TrainingError} saying what is wrong) before the
+ * next older one is tried.
  *
  * @example
  * ```ts
- * const ck = loadLatestCheckpoint('runs/a/checkpoints');
+ * const ck = loadLatestCheckpoint('runs/a/checkpoints', 'step-', (dir, e) => console.error(`skipping ${dir}: ${e.message}`));
  * if (ck) restore(ck);
  * ```
  */
-export const loadLatestCheckpoint = (root: string, prefix = 'step-'): Checkpoint | undefined => {
+export const loadLatestCheckpoint = (root: string, prefix = 'step-', onSkip?: (dir: string, error: TrainingError) => void): Checkpoint | undefined => {
   for (const c of listCheckpoints(root, prefix)) {
     try {
       return loadCheckpoint(c.dir);
-    } catch {
+    } catch (e) {
       /* try the next older one */
+      onSkip?.(c.dir, e instanceof TrainingError ? e : new TrainingError(`loadCheckpoint(${c.dir})`, String(e), { cause: e }));
     }
   }
   return undefined;

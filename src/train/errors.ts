@@ -29,9 +29,12 @@ export class NonFiniteError extends TrainingError {
   readonly step: number;
   /** The phase (e.g. `Dmain`, `Gmain`). */
   readonly phase: string;
-  constructor(where: string, step: number, phase: string, detail: string) {
-    super(where, `non-finite ${detail} in phase ${phase} at step ${step}; the step was not applied and the last checkpoint is intact`);
+  /** What was not finite. */
+  readonly detail: string;
+  constructor(where: string, step: number, phase: string, detail: string, lastCheckpoint?: string) {
+    super(where, `non-finite ${detail} in phase ${phase} at step ${step}; the step was not applied and the last checkpoint${lastCheckpoint ? ` (${lastCheckpoint})` : ''} is intact`);
     this.step = step;
     this.phase = phase;
+    this.detail = detail;
   }
 }

@@ -69,6 +69,21 @@ export interface SkippedEvent {
   /** Skipped steps so far. */
   readonly count: number;
 }
+/**
+ * Something the user should know that did not stop the run: a stale lock taken over, a corrupt
+ * checkpoint skipped on resume (the run fell back to an older one), the checkpoint folder
+ * recreated after it vanished. Also sent to `process.emitWarning` (stderr by default) when the run has no `onEvent` handler.
+ */
+export interface WarningEvent {
+  /** Discriminant. */
+  readonly type: 'warning';
+  /** What happened. */
+  readonly kind: 'stale-lock' | 'corrupt-checkpoint' | 'checkpoints-recreated';
+  /** The file or folder concerned. */
+  readonly path: string;
+  /** One line, naming the path. */
+  readonly message: string;
+}
 /** The run finished. */
 export interface EndEvent {
   /** Discriminant. */
@@ -87,7 +102,7 @@ export interface EndEvent {
  * await trainGan({ ...opts, onEvent: (e) => { if (e.type === 'step') console.log(e.step, e.scalars); } });
  * ```
  */
-export type TrainEvent = StartEvent | StepEvent | CheckpointEvent | SamplesEvent | ValidationEvent | SkippedEvent | EndEvent;
+export type TrainEvent = StartEvent | StepEvent | CheckpointEvent | SamplesEvent | ValidationEvent | SkippedEvent | WarningEvent | EndEvent;
 
 /** A consumer of {@link TrainEvent}s. */
 export type TrainEventHandler = (e: TrainEvent) => void;

@@ -5,11 +5,14 @@
  *
  * @module
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import process from 'node:process';
 import * as tf from '@tensorflow/tfjs';
 import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint, probeOutput, restoreVariables, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { TrainingError } from './errors.ts';
-import type { TrainEvent, TrainEventHandler } from './events.ts';
+import { NonFiniteError, TrainingError } from './errors.ts';
+import type { TrainEvent, TrainEventHandler, WarningEvent } from './events.ts';
+import { acquireRunLock } from './lock.ts';
 import { JsonlLogger, TensorBoardWriter, type Scalars } from './log.ts';
 
 /** What one step reports. */
@@ -79,12 +82,12 @@ interface LoopMeta {
   readonly trainer: unknown;
 }
 
-const findResume = (spec: LoopSpec, ckRoot: string): Checkpoint | undefined => {
+const findResume = (spec: LoopSpec, ckRoot: string, onSkip: (dir: string, e: TrainingError) => void): Checkpoint | undefined => {
   if (spec.resume === undefined || spec.resume === false) return undefined;
-  if (spec.resume === true) return loadLatestCheckpoint(ckRoot);
-  const fromRun = loadLatestCheckpoint(path.join(spec.resume, 'checkpoints'));
+  if (spec.resume === true) return loadLatestCheckpoint(ckRoot, 'step-', onSkip);
+  const fromRun = loadLatestCheckpoint(path.join(spec.resume, 'checkpoints'), 'step-', onSkip);
   if (fromRun) return fromRun;
-  const direct = loadLatestCheckpoint(spec.resume);
+  const direct = loadLatestCheckpoint(spec.resume, 'step-', onSkip);
   if (direct) return direct;
   return loadCheckpoint(spec.resume); // throws a TrainingError naming the folder
 };
@@ -92,7 +95,12 @@ const findResume = (spec: LoopSpec, ckRoot: string): Checkpoint | undefined => {
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 /**
- * Run a training loop with checkpoints, logs and events.
+ * Run a training loop with checkpoints, logs and events. While it runs, `out` is locked
+ * (`out/.gan-segmenter.lock`, see `lock.ts`): a second run on the same folder fails with a
+ * `LockedError`. A corrupt newest checkpoint is skipped on resume with a `warning` event naming
+ * it; a checkpoint folder deleted mid-run is recreated at the next checkpoint (a `warning` event);
+ * a non-finite step under policy `stop` ends the run with a {@link NonFiniteError} naming `out`
+ * and the last good checkpoint.
  *
  * @example
  * ```ts
@@ -101,14 +109,45 @@ const yieldToEventLoop = (): Promise<void> => new Promise((r) => setTimeout(r, 0
  * ```
  */
 export const runLoop = async (spec: LoopSpec): Promise<RunResult> => {
-  const emit: TrainEventHandler = (e: TrainEvent) => spec.onEvent?.(e);
+  // 'start' is always the first event: warnings from before it (stale lock, corrupt checkpoint) follow it.
+  let started = false;
+  const early: TrainEvent[] = [];
+  const emit: TrainEventHandler = (e: TrainEvent) => {
+    if (!started && e.type !== 'start') { early.push(e); return; }
+    spec.onEvent?.(e);
+    if (e.type === 'start') {
+      started = true;
+      for (const w of early.splice(0)) spec.onEvent?.(w);
+    }
+  };
+  const warn = (kind: WarningEvent['kind'], file: string, message: string): void => {
+    emit({ type: 'warning', kind, path: file, message });
+    // Without a listener the warning must still be seen; a listener (the CLI's reporter) prints it itself.
+    if (!spec.onEvent) process.emitWarning(message, { type: 'GanSegmenterWarning', code: kind });
+  };
+  const lock = acquireRunLock(spec.out, {
+    command: spec.where,
+    onStale: (file, holder) => warn('stale-lock', file, `${spec.where}: took over the stale lock ${file}${holder ? ` of pid ${holder.pid} (not running)` : ''}`),
+  });
+  try {
+    return await runLocked(spec, emit, warn);
+  } finally {
+    lock.release();
+  }
+};
+
+const runLocked = async (spec: LoopSpec, emit: TrainEventHandler, warn: (kind: WarningEvent['kind'], file: string, message: string) => void): Promise<RunResult> => {
   const ckRoot = path.join(spec.out, 'checkpoints');
+  // We hold the folder's lock, so temp checkpoints and probes here are leftovers of killed runs.
+  for (const [dir, prefix] of [[ckRoot, '.tmp-'], [spec.out, '.probe-']] as const) {
+    if (fs.existsSync(dir)) for (const n of fs.readdirSync(dir)) if (n.startsWith(prefix)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+  }
   const stateBytes = Object.values(spec.state()).reduce((s, v) => s + v.size * 4, 0);
   probeOutput(spec.out, stateBytes + 4096);
   let start = 0;
   let skippedSteps = 0;
   let lastCheckpoint: string | undefined;
-  const resumed = findResume(spec, ckRoot);
+  const resumed = findResume(spec, ckRoot, (dir, e) => warn('corrupt-checkpoint', dir, `${spec.where}: skipping the corrupt checkpoint ${dir} (${e.message}); falling back to an older one`));
   if (resumed) {
     restoreVariables(resumed, spec.state());
     const m = resumed.meta as LoopMeta;
@@ -125,6 +164,9 @@ export const runLoop = async (spec: LoopSpec): Promise<RunResult> => {
   if (resumed) jsonl.truncateAfter(start);
   const tb = new TensorBoardWriter(path.join(spec.out, 'tb'));
   const save = (step: number): void => {
+    if (lastCheckpoint !== undefined && !fs.existsSync(ckRoot)) {
+      warn('checkpoints-recreated', ckRoot, `${spec.where}: the checkpoint folder ${ckRoot} vanished during the run; recreating it (checkpoints before step ${step} are lost)`);
+    }
     const meta: LoopMeta = { config: spec.config, skippedSteps, trainer: spec.meta() };
     lastCheckpoint = saveCheckpoint(ckRoot, step, spec.state(), meta, { keep: spec.keepCheckpoints, beforeCommit: spec.beforeCommit });
     emit({ type: 'checkpoint', step, path: lastCheckpoint, kind: 'last' });
@@ -135,7 +177,13 @@ export const runLoop = async (spec: LoopSpec): Promise<RunResult> => {
   let step = start;
   while (step < spec.totalSteps) {
     if (spec.signal?.aborted) break;
-    const out = spec.step(step);
+    let out: StepOutput;
+    try {
+      out = spec.step(step);
+    } catch (e) {
+      if (!(e instanceof NonFiniteError)) throw e;
+      throw new NonFiniteError(`${spec.where}(${spec.out})`, e.step, e.phase, e.detail, lastCheckpoint);
+    }
     step += 1;
     lastScalars = out.scalars;
     if (out.skipped.length > 0) {
