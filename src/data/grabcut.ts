@@ -48,7 +48,9 @@ interface OpenCv {
   matFromArray(rows: number, cols: number, type: number, array: ArrayBufferView): CvMat;
   grabCut(img: CvMat, mask: CvMat, rect: unknown, bgdModel: CvMat, fgdModel: CvMat, iterCount: number, mode: number): void;
   readonly CV_8UC3: number;
+  readonly CV_8UC1: number;
   readonly GC_INIT_WITH_RECT: number;
+  readonly GC_INIT_WITH_MASK: number;
   readonly GC_FGD: number;
   readonly GC_PR_FGD: number;
   readonly HEAPU8: Uint8Array;
@@ -105,8 +107,11 @@ const toRgb8 = (image: Raster): Uint8Array => {
   return out;
 };
 
+/** How GrabCut starts: from a rectangle, or from a label per pixel (`GC_BGD` 0, `GC_FGD` 1, `GC_PR_BGD` 2, `GC_PR_FGD` 3). */
+type GrabcutInit = readonly [number, number, number, number] | Uint8Array;
+
 /** Run GrabCut on one image with a loaded OpenCV; every Mat is freed. */
-const grabcutWith = ({ cv, fresh }: Loaded, image: Raster, rect: readonly [number, number, number, number], iterations: number): Raster => {
+const grabcutWith = ({ cv, fresh }: Loaded, image: Raster, init: GrabcutInit, iterations: number): Raster => {
   const { width: w, height: h } = image;
   const heap = cv.HEAPU8; // start from the module as loaded: same RNG state for every image
   heap.set(fresh);
@@ -115,9 +120,10 @@ const grabcutWith = ({ cv, fresh }: Loaded, image: Raster, rect: readonly [numbe
   try {
     const img = cv.matFromArray(h, w, cv.CV_8UC3, toRgb8(image));
     mats.push(img);
-    const mask = new cv.Mat(), bgd = new cv.Mat(), fgd = new cv.Mat();
+    const mask = init instanceof Uint8Array ? cv.matFromArray(h, w, cv.CV_8UC1, init) : new cv.Mat(), bgd = new cv.Mat(), fgd = new cv.Mat();
     mats.push(mask, bgd, fgd);
-    cv.grabCut(img, mask, new cv.Rect(...rect), bgd, fgd, iterations, cv.GC_INIT_WITH_RECT);
+    if (init instanceof Uint8Array) cv.grabCut(img, mask, new cv.Rect(0, 0, w, h), bgd, fgd, iterations, cv.GC_INIT_WITH_MASK);
+    else cv.grabCut(img, mask, new cv.Rect(...init), bgd, fgd, iterations, cv.GC_INIT_WITH_RECT);
     const labels = mask.data, data = new Float32Array(w * h);
     for (let i = 0; i < w * h; i++) data[i] = labels[i] === cv.GC_FGD || labels[i] === cv.GC_PR_FGD ? 1 : 0;
     return { width: w, height: h, channels: 1, data };
@@ -143,6 +149,43 @@ export const grabcutMask = async (image: Raster, options: GrabcutOptions = {}): 
   const rect = options.rect ?? centralRect(image.width, image.height), iterations = options.iterations ?? 5;
   checkInput(image, rect, iterations);
   return grabcutWith(await loadOpenCv(), image, rect, iterations);
+};
+
+/** GrabCut's pixel labels, as OpenCV numbers them. */
+export const GC_LABELS = {
+  /** Definite background (`cv.GC_BGD`). */ bgd: 0,
+  /** Definite foreground (`cv.GC_FGD`). */ fgd: 1,
+  /** Probable background (`cv.GC_PR_BGD`). */ prBgd: 2,
+  /** Probable foreground (`cv.GC_PR_FGD`). */ prFgd: 3,
+} as const;
+
+/**
+ * GrabCut of one image started from a label per pixel (`GC_INIT_WITH_MASK`): `labels` [H·W] holds
+ * {@link GC_LABELS} (definite background 0, definite foreground 1, probable background 2, probable
+ * foreground 3); definite pixels keep their label, probable ones are re-decided by `iterations` rounds
+ * (default 5). Needs at least one (probable or definite) foreground and one background pixel. Returns a
+ * 1-channel 0/1 mask, 1 where OpenCV ends at foreground or probably foreground. Same RNG state for every
+ * image, as {@link grabcutMask}.
+ *
+ * @example
+ * ```ts
+ * const labels = new Uint8Array(w * h).fill(GC_LABELS.prBgd); // then mark the object 3, sure parts 1 / 0
+ * const mask = await grabcutFromLabels(image, labels);
+ * ```
+ */
+export const grabcutFromLabels = async (image: Raster, labels: Uint8Array, iterations = 5): Promise<Raster> => {
+  const { width: w, height: h } = image;
+  checkInput(image, [0, 0, 1, 1], iterations);
+  if (labels.length !== w * h) throw new DataError('grabcutFromLabels', `expected ${w * h} labels (${w}×${h}), found ${labels.length}`);
+  let fg = 0, bg = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i] as number;
+    if (l === GC_LABELS.fgd || l === GC_LABELS.prFgd) fg++;
+    else if (l === GC_LABELS.bgd || l === GC_LABELS.prBgd) bg++;
+    else throw new DataError('grabcutFromLabels', `expected labels 0-3, found ${l} at pixel ${i}`);
+  }
+  if (fg === 0 || bg === 0) throw new DataError('grabcutFromLabels', `expected both foreground and background labels, found ${fg} foreground and ${bg} background pixels`);
+  return grabcutWith(await loadOpenCv(), image, labels, iterations);
 };
 
 /**

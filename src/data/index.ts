@@ -13,5 +13,7 @@ export { batches, epochBatches, epochBatchesOf, epochBatchIndices, epochPermutat
 export { augmentPair, drawJitterFactors, fitSquare, randomCropWindow, type AugmentOptions, type JitterFactors, type Pair } from './augment.ts';
 export { melasEvalPair, melasScoringPair, upsampleProbability, type EvalPair, type ScoringPair } from './eval-input.ts';
 export { centerPriorMask, centreEllipseMasks, otsuMask, otsuMasks, otsuThreshold, type CenterPriorOptions } from './baselines.ts';
-export { grabcutMask, grabcutMasks, type GrabcutOptions } from './grabcut.ts';
+export { grabcutMask, grabcutMasks, grabcutFromLabels, GC_LABELS, type GrabcutOptions } from './grabcut.ts';
+export { refineWithGrabcut, seedLabels, boxLabels, type RefineOptions } from './refine.ts';
+export { makeSplit, checkSplit, readSplit, writeSplit, type DataSplit } from './split.ts';
 export { loadLabelledFolder, loadImageFolder, loadShapes, resolveLabelledDir, resolveImageDir, type LabelledSet, type ImageSet, type LabelledFolders } from './tensors.ts';

@@ -16,3 +16,6 @@ export * from './run-config.ts';
 export * from './run-inputs.ts';
 export * from './run.ts';
 export * from './segment.ts';
+export * from './benchmark.ts';
+export * from './benchmark-eval.ts';
+export * from './benchmark-report.ts';
