@@ -1,10 +1,11 @@
-// The README's "Using the library" example type-checks against the public surface
-// (`src/index.ts`, and the subpath exports of package.json), with the project's
-// compiler options. A copy with an import that does not exist must fail, so the
-// check cannot pass by checking nothing.
+// The README's "Using the library" examples and every ```ts block of the guides
+// (docs/guides/**/*.md) type-check against the public surface (`src/index.ts`, and the
+// subpath exports of package.json), with the project's compiler options. A copy with an
+// import that does not exist must fail, so the check cannot pass by checking nothing.
+// A block that is not meant to compile is fenced as something other than ```ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
@@ -22,6 +23,18 @@ const readmeExamples = (): string[] => {
   assert.ok(blocks.length > 0, 'README.md "## Using the library" has no ```ts block');
   return blocks;
 };
+
+/** Every markdown file under `dir`, sorted. */
+const markdownFiles = (dir: string): string[] =>
+  readdirSync(dir).sort().flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? markdownFiles(p) : p.endsWith('.md') ? [p] : [];
+  });
+
+/** Every ```ts block of the guides, with the file it comes from. */
+const guideExamples = (): { where: string; block: string }[] =>
+  markdownFiles(join(ROOT, 'docs', 'guides')).flatMap((f) =>
+    [...readFileSync(f, 'utf8').matchAll(/^```ts\n([\s\S]*?)\n```$/gm)].map((m, i) => ({ where: `${relative(ROOT, f)} block ${i + 1}`, block: m[1] as string })));
 
 /** `gan-segmenter` and `gan-segmenter/<sub>` → the sources their package.json exports build from, relative to `dir`. */
 const toSources = (code: string, dir: string): string => {
@@ -57,14 +70,17 @@ const typeCheck = (files: ReadonlyMap<string, string>): Map<string, readonly ts.
 const format = (ds: readonly ts.Diagnostic[]): string =>
   ts.formatDiagnostics(ds, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' });
 
-test('README "Using the library" examples type-check against src/index.ts; a broken import does not', () => {
+test('README "Using the library" and docs/guides/**/*.md ts blocks type-check against src/index.ts; a broken import does not', () => {
   mkdirSync(TMP, { recursive: true });
   const index = relative(TMP, join(ROOT, 'src', 'index.ts')).split('\\').join('/');
-  const examples = readmeExamples().map((block, i) => ({ block, file: join(TMP, `readme-example-${process.pid}-${i}.ts`), code: toSources(block, TMP) }));
+  const guides = guideExamples();
+  assert.ok(guides.length > 0, 'docs/guides has no ```ts block');
+  const all = [...readmeExamples().map((block, i) => ({ where: `README.md "Using the library" block ${i + 1}`, block })), ...guides];
+  const examples = all.map(({ where, block }, i) => ({ where, block, file: join(TMP, `readme-example-${process.pid}-${i}.ts`), code: toSources(block, TMP) }));
   const broken = join(TMP, `readme-example-broken-${process.pid}.ts`); // in memory only
   try {
     for (const e of examples) {
-      assert.notEqual(e.code, e.block, 'the example imports nothing from gan-segmenter');
+      assert.notEqual(e.code, e.block, `${e.where} imports nothing from gan-segmenter`);
       writeFileSync(e.file, e.code);
     }
     const first = examples[0] as { code: string };
@@ -72,10 +88,8 @@ test('README "Using the library" examples type-check against src/index.ts; a bro
       ...examples.map((e) => [e.file, e.code] as const),
       [broken, `import { notAnExportOfGanSegmenter } from '${index}';\nvoid notAnExportOfGanSegmenter;\n${first.code}`],
     ]));
-    for (const e of examples) {
-      const own = diags.get(e.file) ?? [];
-      assert.equal(own.length, 0, `README example does not type-check:\n${format(own)}`);
-    }
+    const failures = examples.map((e) => ({ e, own: diags.get(e.file) ?? [] })).filter(({ own }) => own.length > 0);
+    assert.equal(failures.length, 0, failures.map(({ e, own }) => `${e.where} does not type-check:\n${format(own)}`).join('\n'));
     const bad = diags.get(broken) ?? [];
     assert.ok(bad.some((d) => d.code === 2305 || d.code === 2724), `a broken import was not reported:\n${format(bad)}`);
   } finally {

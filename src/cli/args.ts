@@ -1,10 +1,45 @@
 /**
  * The one argv splitter of every CLI command: positionals, `--flag value` / `--flag=value`
- * / bare `--flag`, and Hydra-style `key=value` overrides.
+ * / bare `--flag`, and Hydra-style `key=value` overrides; and the {@link UsageError} that
+ * makes `main` exit 2 with the command's usage line.
  *
  * @module
  */
-import { ConfigError } from '../core/errors.ts';
+import { accessSync, constants, statSync } from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { ConfigError, DataError, type ConfigIssue } from '../core/errors.ts';
+import { loadConfig } from './config.ts';
+
+/**
+ * The command line itself is wrong: an unknown flag, a flag without its value, a missing
+ * required flag, a bad flag value, a malformed `key=value`, a config (file and overrides)
+ * that does not decode. `main` prints it with the command's usage line and exits 2; any
+ * other error is a runtime error (exit 1). A {@link ConfigError}, so code that catches
+ * those sees it too.
+ *
+ * @example
+ * ```ts
+ * throw new UsageError('segment', [{ path: '--threshold', expected: 'a number in [0, 1]', given: '"2"' }]);
+ * ```
+ */
+export class UsageError extends ConfigError {
+  /**
+   * The same issues as a usage error.
+   *
+   * @example
+   * ```ts
+   * const cfg = loadConfig(Codec, file, overrides);
+   * if (E.isLeft(cfg)) throw UsageError.from(cfg.left);
+   * ```
+   */
+  static from(e: ConfigError): UsageError {
+    return e instanceof UsageError ? e : new UsageError(e.where, e.issues);
+  }
+}
+
+/** Shorthand: one issue. */
+const usage = (where: string, issue: ConfigIssue): UsageError => new UsageError(where, [issue]);
 
 /** Split command-line arguments. */
 export interface SplitArgs {
@@ -35,7 +70,7 @@ export const splitArgs = (argv: readonly string[], booleans: readonly string[] =
       else if (booleans.includes(a.slice(2))) flags[a.slice(2)] = 'true';
       else {
         const v = argv[i + 1];
-        if (v === undefined || v.startsWith('--')) throw new ConfigError('arguments', [{ path: a, expected: 'a value', given: 'nothing' }]);
+        if (v === undefined || v.startsWith('--')) throw usage('arguments', { path: a, expected: 'a value', given: 'nothing' });
         flags[a.slice(2)] = v;
         i++;
       }
@@ -46,7 +81,7 @@ export const splitArgs = (argv: readonly string[], booleans: readonly string[] =
 };
 
 /**
- * A required flag, or a {@link ConfigError} naming it.
+ * A required flag, or a {@link UsageError} naming it.
  *
  * @example
  * ```ts
@@ -55,7 +90,7 @@ export const splitArgs = (argv: readonly string[], booleans: readonly string[] =
  */
 export const requireFlag = (a: SplitArgs, name: string, where: string): string => {
   const v = a.flags[name];
-  if (v === undefined) throw new ConfigError(where, [{ path: `--${name}`, expected: 'a value', given: 'missing' }]);
+  if (v === undefined) throw usage(where, { path: `--${name}`, expected: 'a value', given: 'missing' });
   return v;
 };
 
@@ -71,7 +106,7 @@ export interface ArgsShape {
 
 /**
  * Check split arguments against what a command accepts: every unknown flag, extra
- * positional and unexpected override is one issue of a single {@link ConfigError}.
+ * positional and unexpected override is one issue of a single {@link UsageError}.
  *
  * @example
  * ```ts
@@ -86,6 +121,32 @@ export const expectArgs = (a: SplitArgs, shape: ArgsShape, where: string): Split
     ...a.positional.slice(shape.positional ?? 0).map((p) => ({ path: '<arguments>', expected: shape.positional ? `at most ${shape.positional} positional argument(s)` : 'flags only', given: JSON.stringify(p) })),
     ...(shape.overrides ? [] : a.overrides.map((o) => ({ path: '<arguments>', expected: `flags (${known})`, given: JSON.stringify(o) }))),
   ];
-  if (issues.length > 0) throw new ConfigError(where, issues);
+  if (issues.length > 0) throw new UsageError(where, issues);
   return a;
+};
+
+/**
+ * A command's config: `file` (JSON or YAML) with `key=value` overrides, decoded over
+ * `defaults` by `loadConfig`. A file that cannot be read is a runtime {@link DataError}
+ * (exit 1); a config that does not parse or decode is a {@link UsageError} (exit 2).
+ *
+ * @example
+ * ```ts
+ * const cfg = commandConfig(LatentDirectionConfig, 'ld.yaml', ['iterations=10'], PAPER_CONFIG, 'find-direction');
+ * ```
+ */
+export const commandConfig = <A, O>(codec: t.Type<A, O, unknown>, file: string | undefined, overrides: readonly string[], defaults: unknown = {}, where = codec.name): A => {
+  if (file !== undefined) {
+    let problem: string | undefined;
+    try {
+      accessSync(file, constants.R_OK);
+      if (!statSync(file).isFile()) problem = 'is not a file';
+    } catch (e) {
+      problem = (e as Error).message;
+    }
+    if (problem !== undefined) throw new DataError(where, `cannot read the config file ${file} (${problem})`, file);
+  }
+  const r = loadConfig(codec, file, overrides, defaults, where);
+  if (E.isLeft(r)) throw UsageError.from(r.left);
+  return r.right;
 };

@@ -14,6 +14,7 @@ import { ConfigError } from '../core/errors.ts';
 import { loadLatestCheckpoint } from '../train/checkpoint.ts';
 import type { TrainEventHandler } from '../train/events.ts';
 import { expectArgs, splitArgs } from './args.ts';
+import { cliOutput, type CliOutput } from './output.ts';
 
 /**
  * Backends the CLI accepts.
@@ -57,25 +58,28 @@ export const parseTrainArgs = (argv: readonly string[], where: string): TrainArg
  * ```
  */
 export const resumeBaseConfig = (runDir: string): unknown => {
-  const ck = loadLatestCheckpoint(path.join(runDir, 'checkpoints')) ?? loadLatestCheckpoint(runDir);
+  // A corrupt newest checkpoint is skipped (the run resumes from the one before): say which, on stderr.
+  const onSkip = (dir: string, e: Error): void => console.error(`resume: skipping the corrupt checkpoint ${dir} (${e.message}); falling back to an older one`);
+  const ck = loadLatestCheckpoint(path.join(runDir, 'checkpoints'), 'step-', onSkip) ?? loadLatestCheckpoint(runDir, 'step-', onSkip);
   if (!ck) throw new ConfigError('--resume', [{ path: '<argv>', expected: 'a run folder with a complete checkpoint', given: JSON.stringify(runDir) }]);
   return (ck.meta as { config?: unknown }).config ?? {};
 };
 
 /**
- * A {@link TrainEventHandler} that draws a progress bar with rate and ETA on a
- * terminal (or prints a line per log interval otherwise). Call `stop()` at the end.
+ * A {@link TrainEventHandler} that draws a progress bar with rate and ETA when `out.bars`
+ * (a terminal, no `NO_COLOR`, `TERM` not `dumb`, not `--quiet`), or else prints a plain
+ * line per log interval (none with `--quiet`; a skipped step is a warning and stays).
+ * Call `stop()` at the end.
  *
  * @example
  * ```ts
- * const p = progressReporter('train-gan', ['loss/G', 'loss/D']);
+ * const p = progressReporter('train-gan', ['loss/G', 'loss/D'], 10, cliOutput({ quiet: false }));
  * await trainGan({ ...opts, onEvent: p.onEvent });
  * p.stop();
  * ```
  */
-export const progressReporter = (label: string, keys: readonly string[], logEvery = 10): { onEvent: TrainEventHandler; stop: () => void } => {
-  const tty = Boolean(process.stderr.isTTY);
-  const bar = tty
+export const progressReporter = (label: string, keys: readonly string[], logEvery = 10, out: CliOutput = cliOutput()): { onEvent: TrainEventHandler; stop: () => void } => {
+  const bar = out.bars
     ? new cliProgress.SingleBar(
         { format: `${label} |{bar}| {value}/{total} | {rate} s/step | ETA {eta_formatted} | {scalars}`, hideCursor: true, etaBuffer: 50, stream: process.stderr },
         cliProgress.Presets.shades_classic,
@@ -86,27 +90,30 @@ export const progressReporter = (label: string, keys: readonly string[], logEver
     switch (e.type) {
       case 'start':
         if (bar) bar.start(e.totalSteps, e.step, { rate: '-', scalars: '' });
-        else console.error(`${label}: ${e.resumedFrom ? `resumed from ${e.resumedFrom} at` : 'starting at'} step ${e.step} of ${e.totalSteps}`);
+        else out.info(`${label}: ${e.resumedFrom ? `resumed from ${e.resumedFrom} at` : 'starting at'} step ${e.step} of ${e.totalSteps}`);
         break;
       case 'step':
         if (bar) bar.update(e.step, { rate: e.secondsPerStep.toFixed(2), scalars: fmt(e.scalars) });
         else if (e.step % logEvery === 0 || e.step === e.totalSteps) {
           const eta = Math.round(e.secondsPerStep * (e.totalSteps - e.step));
-          console.error(`${label}: step ${e.step}/${e.totalSteps} ${e.secondsPerStep.toFixed(2)} s/step ETA ${eta}s ${fmt(e.scalars)}`);
+          out.info(`${label}: step ${e.step}/${e.totalSteps} ${e.secondsPerStep.toFixed(2)} s/step ETA ${eta}s ${fmt(e.scalars)}`);
         }
         break;
       case 'checkpoint':
-        if (!bar) console.error(`${label}: ${e.kind} checkpoint ${e.path}`);
+        if (!bar) out.info(`${label}: ${e.kind} checkpoint ${e.path}`);
         break;
       case 'validation':
-        console.error(`${label}: validation at step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
+        out.info(`${label}: validation at step ${e.step}: ${Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
         break;
       case 'skipped':
-        console.error(`${label}: step ${e.step} skipped (non-finite in ${e.phase}; ${e.count} so far)`);
+        out.warn(`${label}: step ${e.step} skipped (non-finite in ${e.phase}; ${e.count} so far)`);
+        break;
+      case 'warning':
+        out.warn(`${label}: ${e.message}`);
         break;
       case 'end':
         bar?.stop();
-        console.error(`${label}: done at step ${e.step} (${e.seconds.toFixed(1)} s)`);
+        out.info(`${label}: done at step ${e.step} (${e.seconds.toFixed(1)} s)`);
         break;
       default:
         break;

@@ -37,8 +37,8 @@ test('CLI find-direction then generate: direction file bound to the generator, P
     assert.equal(m.complete, true);
     assert.equal(m.shards.length, 3);
     assert.ok(existsSync(join(out, 'shard-00002', '000004_mask.png')));
-    assert.equal(await main(['find-direction', '--out', dPath]), 1, 'missing --generator is a usage error');
-    assert.equal(await main(['find-direction', '--generator', gPath, '--out', dPath, 'iterations=0']), 1, 'bad config is reported');
+    assert.equal(await main(['find-direction', '--out', dPath]), 2, 'missing --generator is a usage error');
+    assert.equal(await main(['find-direction', '--generator', gPath, '--out', dPath, 'iterations=0']), 2, 'bad config is a usage error');
   } finally {
     if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
     rmSync(dir, { recursive: true, force: true });

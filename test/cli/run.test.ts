@@ -55,7 +55,7 @@ test('CLI run (tiny shapes pipeline) writes report.md/report.json with measured 
   const b = readImage(join(masks, 'b.png'));
   assert.equal(b.width, 24);
   assert.ok(Array.from(b.data).every((v) => v === 0 || v === 1));
-  assert.equal(await main(['segment', imgs, '--out', masks]), 1, 'missing --model');
+  assert.equal(await main(['segment', imgs, '--out', masks]), 2, 'missing --model is a usage error');
 }));
 
 test('CLI run with ensemble=2: two members (directions, UNets), one averaged evaluation, the stage records of both members', () => inCpuTmp('cli-run-ens-', async (dir) => {
@@ -100,7 +100,7 @@ test('CLI run eval.split=validation scores a second shapes set: same direction a
   const name = (out: string): string => (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { rows: { name: string }[] }).rows[0]!.name;
   assert.match(name(outs.test), /held-out shapes/);
   assert.match(name(outs.validation), /validation shapes/);
-  assert.equal(await main(['run', `out=${join(dir, 'bad')}`, 'eval.split=train', ...TINY_RUN]), 1, 'an unknown split is a config error');
+  assert.equal(await main(['run', `out=${join(dir, 'bad')}`, 'eval.split=train', ...TINY_RUN]), 2, 'an unknown split is a usage error');
 }));
 
 test('CLI run gan.augment: the in-run GAN trains with DiffAugment, says so in its record and id, and differs from the plain GAN', () => inCpuTmp('cli-run-aug-', async (dir) => {
@@ -113,5 +113,5 @@ test('CLI run gan.augment: the in-run GAN trains with DiffAugment, says so in it
   assert.deepEqual(record(plain).augment, []);
   assert.match(record(aug).id, /diffaug-color-translation-cutout$/);
   assert.ok(!readFileSync(join(plain, 'generator.safetensors')).equals(readFileSync(join(aug, 'generator.safetensors'))), 'the discriminator saw augmented images');
-  assert.equal(await main(['run', `out=${join(dir, 'bad')}`, 'gan.augment=[rotate]', ...TINY_RUN]), 1, 'an unknown transform is a config error');
+  assert.equal(await main(['run', `out=${join(dir, 'bad')}`, 'gan.augment=[rotate]', ...TINY_RUN]), 2, 'an unknown transform is a usage error');
 }));

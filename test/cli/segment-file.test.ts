@@ -46,7 +46,7 @@ test('segment --model <milesial .pth> --resolution 16: one mask per image, equal
     assert.equal(seg.resolution, 128);
     assert.equal(segmentFolder(seg, imgs, join(dir, 'm128')).length, 2);
     seg.model.dispose();
-    assert.equal(await main(['segment', imgs, '--model', pth, '--out', out, '--resolution', '0']), 1, 'a bad --resolution is a usage error');
+    assert.equal(await main(['segment', imgs, '--model', pth, '--out', out, '--resolution', '0']), 2, 'a bad --resolution is a usage error');
     unet.dispose();
   } finally {
     if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;

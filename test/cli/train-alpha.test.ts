@@ -60,19 +60,19 @@ test('train-alpha labels4free.useDiscriminator=true starts D from the .pt (--use
   assert.ok(existsSync(join(out, 'alpha-net.safetensors')));
 }));
 
-test('train-alpha bad arguments exit 1 with a message naming the problem', () => inTmp(async (dir) => {
+test('train-alpha bad arguments exit 2 (a missing run folder 1) with a message naming the problem', () => inTmp(async (dir) => {
   const data = join(dir, 'photos');
-  const cases: Array<[string[], RegExp]> = [
-    [['--generatr', G, '--data', data], /--generatr/],
-    [['--data', data], /--generator/],
-    [['--generator', G], /--data/],
-    [['--generator', G, '--data', data, '--preset', 'lsun-dog'], /--preset.*lsun-horse-paper/s],
-    [['--generator', G, '--data', data, 'labels4free.lr=-1'], /labels4free\.lr/],
-    [['--resume', join(dir, 'nothing')], /--resume/],
+  const cases: Array<[string[], RegExp, number]> = [
+    [['--generatr', G, '--data', data], /--generatr/, 2],
+    [['--data', data], /--generator/, 2],
+    [['--generator', G], /--data/, 2],
+    [['--generator', G, '--data', data, '--preset', 'lsun-dog'], /--preset.*lsun-horse-paper/s, 2],
+    [['--generator', G, '--data', data, 'labels4free.lr=-1'], /labels4free\.lr/, 2],
+    [['--resume', join(dir, 'nothing')], /--resume/, 1],
   ];
-  for (const [argv, re] of cases) {
+  for (const [argv, re, want] of cases) {
     const { code, text } = await stderrOf(() => main(['train-alpha', ...argv]));
-    assert.equal(code, 1, argv.join(' '));
+    assert.equal(code, want, argv.join(' '));
     assert.match(text, re);
   }
 }));

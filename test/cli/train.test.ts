@@ -36,8 +36,8 @@ test('train-gan: tiny DCGAN 16×16 on shapes, 2 steps (cpu) → checkpoints, gri
   const r2 = await quiet(() => main(['train-gan', '--resume', out, 'train.steps=3']));
   assert.equal(r2.code, 0);
   assert.equal(JSON.parse(r2.stdout.trim().split('\n').pop()!).step, 3);
-  // a bad override is a ConfigError naming the field (exit 1)
-  assert.equal((await quiet(() => main(['train-gan', 'train.steps=0', `out=${out}-x`]))).code, 1);
+  // a bad override is a usage error (a ConfigError) naming the field: exit 2
+  assert.equal((await quiet(() => main(['train-gan', 'train.steps=0', `out=${out}-x`]))).code, 2);
   fs.rmSync(out, { recursive: true });
 });
 

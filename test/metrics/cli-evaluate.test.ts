@@ -40,7 +40,7 @@ test('evaluate CLI: predictions resized (nearest) to gt, matched by stem; hand-c
   assert.equal(miss.code, 1);
   assert.match(miss.err, /no prediction for ground truth b\.png/);
   const bad = await capture(['evaluate', '--pred', 'x', '--gt', 'y', '--protocol', 'nope']);
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 2, 'a bad flag value is a usage error');
   assert.match(bad.err, /--protocol/);
   rmSync(dir, { recursive: true });
 });
@@ -57,6 +57,6 @@ test('baseline CLI (otsu, center) then evaluate: end to end on written shapes', 
   const j = JSON.parse(e.out) as { iou: number; acc: number };
   assert.ok(Math.abs(j.iou - want.report().iou!) < 1e-9, `${j.iou} vs ${want.report().iou}`);
   assert.equal((await capture(['baseline', '--method', 'center', '--data', join(dir, 'data/images'), '--out', join(dir, 'c')])).code, 0);
-  assert.equal((await capture(['baseline', '--method', 'x', '--data', 'a', '--out', 'b'])).code, 1);
+  assert.equal((await capture(['baseline', '--method', 'x', '--data', 'a', '--out', 'b'])).code, 2);
   rmSync(dir, { recursive: true });
 });

@@ -6,21 +6,22 @@
  */
 import { join } from 'node:path';
 import type { Command } from '../command.ts';
-import { ConfigError } from '../../core/errors.ts';
 import { ImageFolder } from '../../data/folder.ts';
 import { BENCHMARK_LAYOUTS, type BenchmarkName } from '../../data/layouts.ts';
 import { resolveImageDir } from '../../data/tensors.ts';
 import { centerPriorMask, otsuMask } from '../../data/baselines.ts';
 import { grabcutMask } from '../../data/grabcut.ts';
 import { writePng } from '../../io/image-file.ts';
-import { expectArgs, splitArgs } from '../args.ts';
+import { expectArgs, splitArgs, UsageError } from '../args.ts';
+import { cliOutput } from '../output.ts';
 
 const METHODS = ['center', 'otsu', 'grabcut'] as const;
 type Method = (typeof METHODS)[number];
 const LAYOUTS = Object.keys(BENCHMARK_LAYOUTS) as BenchmarkName[];
-const usage = `usage: gan-segmenter baseline --method center|otsu|grabcut --data <dir> [--layout <benchmark>] --out <dir>
+const usage = `usage: gan-segmenter baseline --method center|otsu|grabcut --data <dir> [--layout <benchmark>] --out <dir> [--json]
 
-Writes one 8-bit PNG mask (0/255) per image to --out, same relative stem.
+Writes one 8-bit PNG mask (0/255) per image to --out, same relative stem, and prints
+'wrote N <method> masks to <out>' (with --json: {"method", "data", "layout", "out", "masks"}).
 --data is a folder of images, or a folder holding images/ (the generic layout); with
 --layout (${LAYOUTS.join(', ')}) it is the folder holding that benchmark and its images
 folder is the layout's. center: a centred ellipse with semi-axes 0.35·W, 0.35·H.
@@ -60,7 +61,7 @@ export const baselineCommand: Command = {
   name: 'baseline',
   summary: 'write centre-prior, Otsu or GrabCut baseline masks for a folder of images or a benchmark',
   usage,
-  async run(argv) {
+  async run(argv, out = cliOutput()) {
     const { flags } = expectArgs(splitArgs(argv), { flags: ['method', 'data', 'layout', 'out'] }, 'baseline');
     const layout = flags['layout'] as BenchmarkName | undefined;
     const issues = [
@@ -69,9 +70,9 @@ export const baselineCommand: Command = {
       ...(layout === undefined || LAYOUTS.includes(layout) ? [] : [{ path: '--layout', expected: LAYOUTS.join(' | '), given: layout }]),
       ...(flags['out'] ? [] : [{ path: '--out', expected: 'an output folder', given: 'nothing' }]),
     ];
-    if (issues.length > 0) throw new ConfigError('baseline', issues);
+    if (issues.length > 0) throw new UsageError('baseline', issues);
     const n = await writeBaselineMasks(flags['method'] as Method, flags['data'] as string, flags['out'] as string, layout);
-    console.log(`wrote ${n} ${flags['method']} masks to ${flags['out']}`);
+    out.result({ method: flags['method'], data: flags['data'], layout: layout ?? null, out: flags['out'], masks: n }, `wrote ${n} ${flags['method']} masks to ${flags['out']}`);
     return 0;
   },
 };

@@ -6,7 +6,7 @@
  */
 import { join, extname } from 'node:path';
 import type { Command } from '../command.ts';
-import { ConfigError, DataError } from '../../core/errors.ts';
+import { DataError } from '../../core/errors.ts';
 import { listImages } from '../../data/folder.ts';
 import { BENCHMARK_LAYOUTS, openBenchmark, type BenchmarkName } from '../../data/layouts.ts';
 import { melasScoringPair } from '../../data/eval-input.ts';
@@ -14,7 +14,8 @@ import { readImage } from '../../io/image-file.ts';
 import { channel, resize } from '../../io/image.ts';
 import { createAccumulator, labels4freePairs, PROTOCOLS, type MetricReport, type ProtocolName } from '../../metrics/protocols.ts';
 import { reportToJson, reportToMarkdown } from '../../metrics/evaluate.ts';
-import { expectArgs, splitArgs } from '../args.ts';
+import { expectArgs, splitArgs, UsageError } from '../args.ts';
+import { cliOutput } from '../output.ts';
 
 const LAYOUTS = Object.keys(BENCHMARK_LAYOUTS) as BenchmarkName[];
 const usage = `usage: gan-segmenter evaluate --pred <dir> (--gt <dir> | --layout <benchmark> --data <root>) [--protocol ${PROTOCOLS.join('|')}] [--json]
@@ -27,7 +28,8 @@ masks, matched by file stem (nested folders allowed); --protocol labels4free pai
 --layout <benchmark> --data <root>: the masks of a benchmark as the papers ship it
   (${LAYOUTS.join(', ')}; generic = <root>/images + <root>/masks), scored as melas-kyriazi's
   evaluation does: masks at full resolution, centre-cropped for CUB and Flowers (a
-  non-square prediction too), predictions upsampled bilinearly to the mask's size.`;
+  non-square prediction too), predictions upsampled bilinearly to the mask's size.
+Prints a Markdown table (protocol, count, IoU, accuracy, max F-beta, MAE); --json prints the report as one JSON object.`;
 
 const stem = (rel: string): string => rel.slice(0, rel.length - extname(rel).length);
 
@@ -98,7 +100,7 @@ export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'score predicted masks against ground truth (per-paper protocols, benchmark layouts)',
   usage,
-  async run(argv) {
+  async run(argv, out = cliOutput()) {
     const { flags } = expectArgs(splitArgs(argv, ['json']), { flags: ['pred', 'gt', 'layout', 'data', 'protocol', 'json'] }, 'evaluate');
     const protocol = (flags['protocol'] ?? 'melas-kyriazi') as ProtocolName, layout = flags['layout'] as BenchmarkName | undefined;
     const issues = [
@@ -109,10 +111,11 @@ export const evaluateCommand: Command = {
       ...(layout !== undefined && !flags['data'] ? [{ path: '--data', expected: 'the folder holding the benchmark', given: 'nothing' }] : []),
       ...(PROTOCOLS.includes(protocol) ? [] : [{ path: '--protocol', expected: PROTOCOLS.join(' | '), given: String(flags['protocol']) }]),
     ];
-    if (issues.length > 0) throw new ConfigError('evaluate', issues);
+    if (issues.length > 0) throw new UsageError('evaluate', issues);
     const pred = flags['pred'] as string;
     const report = await evaluateFolders(pred, layout === undefined ? (flags['gt'] as string) : { layout, root: flags['data'] as string }, protocol);
-    console.log(flags['json'] === 'true' ? reportToJson(report) : reportToMarkdown([report], [pred]));
+    // `--json` reaches a direct call (a test, a notebook) as a flag, a `main` call as `out.json`.
+    console.log(out.json || flags['json'] === 'true' ? reportToJson(report) : reportToMarkdown([report], [pred]));
     return 0;
   },
 };

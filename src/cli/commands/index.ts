@@ -10,6 +10,7 @@ import { generateCommand } from './generate.ts';
 import { segmentCommand } from './segment.ts';
 import { runCommand } from './run.ts';
 import { trainAlphaCommand } from './train-alpha.ts';
+import { benchmarkCommand } from './benchmark.ts';
 
 /** The registered commands. */
-export const commands: readonly Command[] = [trainGanCommand, trainSegmenterCommand, evaluateCommand, baselineCommand, sampleCommand, findDirectionCommand, generateCommand, segmentCommand, runCommand, trainAlphaCommand];
+export const commands: readonly Command[] = [trainGanCommand, trainSegmenterCommand, evaluateCommand, baselineCommand, sampleCommand, findDirectionCommand, generateCommand, segmentCommand, runCommand, trainAlphaCommand, benchmarkCommand];

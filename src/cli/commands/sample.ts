@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../backend/init.ts';
-import { ConfigError, DataError, WeightsError } from '../../core/errors.ts';
+import { DataError, WeightsError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
 import { writePng } from '../../io/image-file.ts';
 import type { Raster } from '../../io/image.ts';
@@ -19,7 +19,8 @@ import { truncatedNormalLatents } from '../../models/biggan/common.ts';
 import type { Generator, SynthesizeOptions } from '../../models/generator.ts';
 import { GENERATOR_FAMILIES, GENERATOR_FAMILY_NAMES, generatorFamilyOf, type GeneratorFamilyName } from '../../models/registry/families.ts';
 import { detectWeightsFormat, generatorFromBytes, loadGenerator } from '../../models/registry/files.ts';
-import { expectArgs, requireFlag, splitArgs } from '../args.ts';
+import { expectArgs, requireFlag, splitArgs, UsageError } from '../args.ts';
+import { cliOutput } from '../output.ts';
 import type { Command } from '../command.ts';
 
 // ---------------------------------------------------------------------------
@@ -70,17 +71,20 @@ const USAGE = [
   '         [--batch B] [--backend auto|tensorflow|native|wasm|cpu]',
   '',
   'Writes <out>/000000.png … and, with --npy, <out>/images.npy (float32 NHWC, raw output) and <out>/z.npy.',
+  'Defaults: --n none (give --latents or --n), --seed 0, --truncation 1, --noise stored, --batch 16. --class is',
+  'required for a conditional generator with more than one class. Prints \'sample: wrote N PNGs to <out>\'',
+  '(with --json: {"out", "pngs", "imagesNpy", "latentsNpy"}).',
   'The family is detected from the file unless --model names it. Files: our safetensors (any family; config in',
   '__metadata__.config), dcgan: a PyTorch tutorial state dict (with --config); stylegan2: rosinality .pt (g_ema);',
   'biggan-deep: pytorch_model.bin or its folder (with config.json); biggan: BigGAN-PyTorch G.pth.',
 ].join('\n');
 
-const usageError = (detail: string): ConfigError => new ConfigError('sample', [{ path: 'arguments', expected: 'see gan-segmenter sample --help', given: detail }]);
+const usageError = (detail: string): UsageError => new UsageError('sample', [{ path: 'arguments', expected: 'see gan-segmenter sample --help', given: detail }]);
 
 const FLAGS = ['model', 'weights', 'format', 'config', 'noise', 'latents', 'n', 'seed', 'class', 'truncation', 'out', 'npy', 'batch', 'backend'];
 
 /**
- * Parse `sample`'s arguments (throws a {@link ConfigError} naming the bad flag).
+ * Parse `sample`'s arguments (throws a {@link UsageError}, a `ConfigError`, naming the bad flag).
  *
  * @example
  * ```ts
@@ -138,12 +142,12 @@ const readBytes = (file: string, where: string): Uint8Array => {
 
 const parseConfigArg = (text: string): unknown => {
   const src = text.trim().startsWith('{') ? text : (() => {
-    try { return readFileSync(text, 'utf8'); } catch (e) { throw new ConfigError('sample --config', [{ path: '<file>', expected: 'JSON text or a readable .json file', given: (e as Error).message }]); }
+    try { return readFileSync(text, 'utf8'); } catch (e) { throw new DataError('sample --config', `expected JSON text or a readable .json file: ${(e as Error).message}`, text); }
   })();
   try {
     return JSON.parse(src) as unknown;
   } catch (e) {
-    throw new ConfigError('sample --config', [{ path: '<file>', expected: 'valid JSON', given: (e as Error).message }]);
+    throw new UsageError('sample --config', [{ path: '<file>', expected: 'valid JSON', given: (e as Error).message }]);
   }
 };
 
@@ -269,11 +273,14 @@ export const sampleCommand: Command = {
   name: 'sample',
   summary: 'draw images from a generator (PNGs, optional images.npy)',
   usage: USAGE,
-  async run(argv) {
+  async run(argv, out = cliOutput()) {
     const a = parseSampleArgs(argv);
     await initBackend({ backend: a.backend });
     const r = runSample(a);
-    console.log(`sample: wrote ${r.pngs.length} PNGs to ${a.out}${r.imagesNpy ? ` and ${r.imagesNpy}` : ''}`);
+    out.result(
+      { out: a.out, pngs: r.pngs.length, imagesNpy: r.imagesNpy ?? null, latentsNpy: r.imagesNpy ? join(a.out, 'z.npy') : null },
+      `sample: wrote ${r.pngs.length} PNGs to ${a.out}${r.imagesNpy ? ` and ${r.imagesNpy}` : ''}`,
+    );
     return 0;
   },
 };

@@ -8,7 +8,6 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../backend/init.ts';
@@ -27,9 +26,10 @@ import {
   LABELS4FREE_DEFAULTS, LABELS4FREE_PRESETS, Labels4FreeConfig, labels4freePreset, requireStyleGAN2, trainAlphaBranch, type AlphaBranch, type Labels4FreePreset,
 } from '../../methods/labels4free/index.ts';
 import { loadGeneratorFile } from '../../pipeline/generators.ts';
-import { expectArgs, splitArgs } from '../args.ts';
+import { commandConfig, expectArgs, splitArgs, UsageError } from '../args.ts';
+import { cliOutput, type CliOutput } from '../output.ts';
 import type { Command } from '../command.ts';
-import { deepMerge, loadConfig } from '../config.ts';
+import { deepMerge } from '../config.ts';
 import { abortOnSigint, BackendChoice, progressReporter } from '../training.ts';
 
 /**
@@ -80,7 +80,7 @@ const PRESETS = Object.keys(LABELS4FREE_PRESETS) as Labels4FreePreset[];
 const parse = (argv: readonly string[]): { cfg: TrainAlphaCliConfig; resume: boolean } => {
   const a = expectArgs(splitArgs(argv.map((x) => (x === '-c' ? '--config' : x))), { flags: ['generator', 'data', 'preset', 'resume', 'config'], positional: 1, overrides: true }, 'train-alpha');
   const file = a.flags['config'] ?? a.positional[0], resume = a.flags['resume'], preset = a.flags['preset'];
-  if (preset !== undefined && !(PRESETS as string[]).includes(preset)) throw new ConfigError('train-alpha', [{ path: '--preset', expected: PRESETS.join(' | '), given: preset }]);
+  if (preset !== undefined && !(PRESETS as string[]).includes(preset)) throw new UsageError('train-alpha', [{ path: '--preset', expected: PRESETS.join(' | '), given: preset }]);
   let base: unknown = trainAlphaCliDefaults;
   if (resume !== undefined) {
     const stored = join(resume, CONFIG_FILE);
@@ -93,14 +93,12 @@ const parse = (argv: readonly string[]): { cfg: TrainAlphaCliConfig; resume: boo
     ...(a.flags['generator'] !== undefined ? [`generator=${a.flags['generator']}`] : []),
     ...(a.flags['data'] !== undefined ? [`data=${a.flags['data']}`] : []),
   ];
-  const decoded = loadConfig(TrainAlphaCliConfig, file, [...a.overrides, ...flags], base);
-  if (E.isLeft(decoded)) throw decoded.left;
-  const cfg = decoded.right;
+  const cfg = commandConfig(TrainAlphaCliConfig, file, [...a.overrides, ...flags], base, 'train-alpha');
   const missing = [
     ...(cfg.generator === '' ? [{ path: '--generator', expected: 'a StyleGAN2 .pt or safetensors file', given: 'nothing' }] : []),
     ...(cfg.data === '' ? [{ path: '--data', expected: 'a folder of real photos', given: 'nothing' }] : []),
   ];
-  if (missing.length > 0) throw new ConfigError('train-alpha', missing);
+  if (missing.length > 0) throw new UsageError('train-alpha', missing);
   return { cfg, resume: resume !== undefined };
 };
 
@@ -115,21 +113,21 @@ const writeAlphaGrid = (branch: AlphaBranch, z: tf.Tensor2D, z2: tf.Tensor2D, fi
   tf.dispose(rows);
 };
 
-const run = async (argv: readonly string[]): Promise<number> => {
+const run = async (argv: readonly string[], out: CliOutput = cliOutput()): Promise<number> => {
   const { cfg, resume } = parse(argv);
   const info = await initBackend({ backend: cfg.backend as BackendName });
-  console.error(`train-alpha: backend ${info.tfBackend} (${info.reason})`);
+  out.info(`train-alpha: backend ${info.tfBackend} (${info.reason})`);
   const g = requireStyleGAN2(loadGeneratorFile(cfg.generator), 'train-alpha');
   const c = cfg.labels4free;
   const d = createStyleGAN2Discriminator(g.config, new Rng(`${cfg.seed}/labels4free-d`));
   const reals = loadImageFolder(cfg.data, g.resolution).images;
   const rng = new Rng(`${cfg.seed}/samples`);
   const z = g.sampleLatent(cfg.samples, rng.fork('z')), z2 = g.sampleLatent(cfg.samples, rng.fork('z-bg'));
-  const progress = progressReporter('train-alpha', ['loss/G', 'loss/D', 'loss/binarization', 'alpha/mean'], Math.max(1, c.logEvery));
+  const progress = progressReporter('train-alpha', ['loss/G', 'loss/D', 'loss/binarization', 'alpha/mean'], Math.max(1, c.logEvery), out);
   const sig = abortOnSigint();
   try {
     if (c.useDiscriminator) loadDiscriminatorStateDict(d, readTorchCheckpoint(new Uint8Array(readFileSync(cfg.generator)), { key: 'd', where: cfg.generator }), `${cfg.generator}:d`);
-    console.error(`train-alpha: ${g.id} (${g.resolution}²), ${reals.shape[0]} real images from ${cfg.data}`);
+    out.info(`train-alpha: ${g.id} (${g.resolution}²), ${reals.shape[0]} real images from ${cfg.data}`);
     mkdirSync(cfg.out, { recursive: true });
     writeFileAtomic(join(cfg.out, CONFIG_FILE), JSON.stringify(cfg, null, 2));
     const samplesDir = join(cfg.out, 'samples');
@@ -142,7 +140,7 @@ const run = async (argv: readonly string[]): Promise<number> => {
       const weights = join(cfg.out, 'alpha-net.safetensors'), grid = join(cfg.out, 'alpha.png');
       writeSafetensors(weights, branch.stateDict(), { model: 'labels4free-alpha-net', generator: g.id, alphaBranch: JSON.stringify(branch.config), step: String(r.step) });
       writeAlphaGrid(branch, z, z2, grid);
-      console.log(JSON.stringify({ out: cfg.out, step: r.step, secondsPerStep: r.secondsPerStep, checkpoint: r.lastCheckpoint, alphaNet: weights, grid, scalars: r.lastScalars }));
+      out.result({ out: cfg.out, step: r.step, secondsPerStep: r.secondsPerStep, checkpoint: r.lastCheckpoint, alphaNet: weights, grid, scalars: r.lastScalars });
     } finally {
       branch.dispose();
       ema.dispose();
@@ -169,7 +167,7 @@ export const trainAlphaCommand: Command = {
   name: 'train-alpha',
   summary: "train Labels4Free's alpha branch alone on a frozen StyleGAN2 and real photos (checkpoints, resume, grids)",
   usage: [
-    'usage: gan-segmenter train-alpha --generator <StyleGAN2 .pt|.safetensors> --data <photos folder> [config.(json|yaml)] [--preset name] [--resume <out folder>] [key=value …]',
+    'usage: gan-segmenter train-alpha --generator <StyleGAN2 .pt|.safetensors> --data <photos folder> [config.(json|yaml) | --config|-c file] [--preset name] [--resume <out folder>] [key=value …]',
     '',
     'Config fields: out, backend, generator, data, seed, sampleEvery (grid every N steps, 0 = end only), samples (grid columns),',
     '  labels4free.{iterations,batchSize,lr,r1,dRegEvery,gRegEvery,satWeight,lossMultiplier,fgCoverageValue,bgCoverageWeight,',
@@ -182,6 +180,8 @@ export const trainAlphaCommand: Command = {
     '  gan-segmenter train-alpha --resume runs/alpha labels4free.iterations=3000',
     'Writes out/checkpoints/, out/samples/step-*.png and out/alpha.png (rows fg, bg, α, composite), out/alpha-net.safetensors,',
     'out/train-alpha.json, out/log.jsonl and out/tb/ (TensorBoard).',
+    'stdout: one JSON object {"out", "step", "secondsPerStep", "checkpoint", "alphaNet", "grid", "scalars"}.',
+    'Ctrl-C writes a checkpoint and stops (exit 130).',
   ].join('\n'),
   run,
 };

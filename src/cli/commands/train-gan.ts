@@ -6,7 +6,6 @@
  * @module
  */
 import * as path from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../backend/init.ts';
@@ -18,7 +17,9 @@ import { saveGenerator } from '../../models/registry/files.ts';
 import { dcganTrainDefaults, GanTrainConfig, trainGan } from '../../train/gan.ts';
 import { epochBatches } from '../../data/batches.ts';
 import type { Command } from '../command.ts';
-import { deepMerge, loadConfig } from '../config.ts';
+import { deepMerge } from '../config.ts';
+import { commandConfig } from '../args.ts';
+import { cliOutput, type CliOutput } from '../output.ts';
 import { abortOnSigint, BackendChoice, parseTrainArgs, progressReporter, resumeBaseConfig } from '../training.ts';
 import * as fs from 'node:fs';
 import { loadImageFolder, loadShapes } from '../../data/tensors.ts';
@@ -106,24 +107,23 @@ export const writeSampleGrid = (images: tf.Tensor4D, file: string, perRow = 8): 
 // Command
 // ---------------------------------------------------------------------------
 
-const run = async (argv: readonly string[]): Promise<number> => {
+const run = async (argv: readonly string[], out: CliOutput = cliOutput()): Promise<number> => {
   const args = parseTrainArgs(argv, 'train-gan');
   const base = args.resume !== undefined && args.config === undefined ? deepMerge(trainGanCliDefaults, resumeBaseConfig(args.resume)) : trainGanCliDefaults;
   const overrides = args.resume !== undefined && args.config === undefined ? [`out=${args.resume}`, ...args.overrides] : args.overrides;
-  const decoded = loadConfig(TrainGanCliConfig, args.config, overrides, base);
-  if (E.isLeft(decoded)) throw decoded.left;
-  const cfg = { ...decoded.right, model: ganModelFields(decoded.right.model) };
+  const decoded = commandConfig(TrainGanCliConfig, args.config, overrides, base, 'train-gan');
+  const cfg = { ...decoded, model: ganModelFields(decoded.model) };
   const info = await initBackend({ backend: cfg.backend as BackendName });
-  console.error(`train-gan: backend ${info.tfBackend} (${info.reason})`);
+  out.info(`train-gan: backend ${info.tfBackend} (${info.reason})`);
   const reals = await loadGanImages(cfg.data, cfg.model.resolution);
-  console.error(`train-gan: ${reals.shape[0]} real images ${reals.shape.slice(1).join('×')}`);
+  out.info(`train-gan: ${reals.shape[0]} real images ${reals.shape.slice(1).join('×')}`);
   const rng = new Rng(`${cfg.train.seed}/init`);
   const networks = {
     generator: createGanGenerator(cfg.model, rng.fork('G')),
     generatorEma: createGanGenerator(cfg.model, rng.fork('G')),
     discriminator: createGanDiscriminator(cfg.model, rng.fork('D')),
   };
-  const progress = progressReporter('train-gan', ['loss/G', 'loss/D', 'loss/r1'], cfg.train.logEvery);
+  const progress = progressReporter('train-gan', ['loss/G', 'loss/D', 'loss/r1'], cfg.train.logEvery, out);
   const sig = abortOnSigint();
   try {
     const r = await trainGan({
@@ -140,7 +140,7 @@ const run = async (argv: readonly string[]): Promise<number> => {
     const weights = path.join(cfg.out, 'generator.safetensors');
     // The config as trained (a GanModelConfig, `kind` included), so the file and the checkpoints agree.
     saveGenerator(weights, networks.generatorEma, { config: cfg.model, metadata: { step: String(r.step) } });
-    console.log(JSON.stringify({ out: cfg.out, step: r.step, secondsPerStep: r.secondsPerStep, skippedSteps: r.skippedSteps, checkpoint: r.lastCheckpoint, generator: weights, scalars: r.lastScalars }));
+    out.result({ out: cfg.out, step: r.step, secondsPerStep: r.secondsPerStep, skippedSteps: r.skippedSteps, checkpoint: r.lastCheckpoint, generator: weights, scalars: r.lastScalars });
     return sig.signal.aborted ? 130 : 0;
   } finally {
     progress.stop();
@@ -164,7 +164,7 @@ export const trainGanCommand: Command = {
   name: 'train-gan',
   summary: 'train a DCGAN or StyleGAN2 (shapes or an image folder) with checkpoints, sample grids and logs',
   usage: [
-    'usage: gan-segmenter train-gan [--config file.(json|yaml)] [--resume <run folder>] [key=value …]',
+    'usage: gan-segmenter train-gan [--config|-c file.(json|yaml)] [--resume <run folder>] [key=value …]',
     '',
     'Config fields (all optional, defaults shown by the codec): out, backend, model.{resolution,latentDim,width,dWidth,channels,dBatchNorm}',
     '  (or model.kind=stylegan2 with model.{resolution,styleDim,nMlp,channelMultiplier,lrMlp,blurKernel,meanWSamples,channels}),',
@@ -174,6 +174,8 @@ export const trainGanCommand: Command = {
     '  gan-segmenter train-gan --config horse.yaml data.path=/data/horses/images model.resolution=64',
     '  gan-segmenter train-gan --resume runs/shapes train.steps=4000   # continue (config from the checkpoint)',
     'Writes out/checkpoints/, out/samples/*.png, out/log.jsonl, out/tb/ (TensorBoard), out/generator.safetensors.',
+    'stdout: one JSON object {"out", "step", "secondsPerStep", "skippedSteps", "checkpoint", "generator", "scalars"}.',
+    'Ctrl-C writes a checkpoint and stops (exit 130); --resume continues it.',
   ].join('\n'),
   run,
 };

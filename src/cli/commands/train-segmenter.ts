@@ -10,7 +10,6 @@
  * @module
  */
 import * as path from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../backend/init.ts';
@@ -26,7 +25,9 @@ import { epochBatchesOf } from '../../data/batches.ts';
 import { namedVariables } from '../../train/loop.ts';
 import { melasKyriaziSegmenterDefaults, SegmenterTrainConfig, trainSegmenter } from '../../train/segmenter.ts';
 import type { Command } from '../command.ts';
-import { deepMerge, loadConfig } from '../config.ts';
+import { deepMerge } from '../config.ts';
+import { commandConfig } from '../args.ts';
+import { cliOutput, type CliOutput } from '../output.ts';
 import { abortOnSigint, BackendChoice, parseTrainArgs, progressReporter, resumeBaseConfig } from '../training.ts';
 
 /** Where (image, mask) pairs come from. */
@@ -130,15 +131,13 @@ export const validateUNet = async (model: { predict(x: tf.Tensor4D): tf.Tensor4D
   }
 };
 
-const run = async (argv: readonly string[]): Promise<number> => {
+const run = async (argv: readonly string[], out: CliOutput = cliOutput()): Promise<number> => {
   const args = parseTrainArgs(argv, 'train-segmenter');
   const resuming = args.resume !== undefined && args.config === undefined;
   const base = resuming ? deepMerge(trainSegmenterCliDefaults, resumeBaseConfig(args.resume!)) : trainSegmenterCliDefaults;
-  const decoded = loadConfig(TrainSegmenterCliConfig, args.config, resuming ? [`out=${args.resume}`, ...args.overrides] : args.overrides, base);
-  if (E.isLeft(decoded)) throw decoded.left;
-  const cfg = decoded.right;
+  const cfg = commandConfig(TrainSegmenterCliConfig, args.config, resuming ? [`out=${args.resume}`, ...args.overrides] : args.overrides, base, 'train-segmenter');
   const info = await initBackend({ backend: cfg.backend as BackendName });
-  console.error(`train-segmenter: backend ${info.tfBackend} (${info.reason})`);
+  out.info(`train-segmenter: backend ${info.tfBackend} (${info.reason})`);
   const train = await loadPairs(cfg.data, cfg.resolution);
   const val = cfg.validation ? await loadPairs(cfg.validation, cfg.resolution) : undefined;
   const k = cfg.ensemble;
@@ -149,17 +148,17 @@ const run = async (argv: readonly string[]): Promise<number> => {
     // Ensemble members train one after another, each in its own resumable run folder.
     for (let i = 0; i < k && !sig.signal.aborted; i++) {
       const seed = k === 1 ? cfg.train.seed : `${cfg.train.seed}/member-${i}`;
-      const out = k === 1 ? cfg.out : path.join(cfg.out, `member-${i}`);
+      const memberOut = k === 1 ? cfg.out : path.join(cfg.out, `member-${i}`);
       const model: UNet = createUNet(cfg.model, new Rng(`${seed}/init`));
       members.push(model);
-      const progress = progressReporter(k === 1 ? 'train-segmenter' : `train-segmenter[${i + 1}/${k}]`, ['loss/segmenter', 'lr'], cfg.train.logEvery);
+      const progress = progressReporter(k === 1 ? 'train-segmenter' : `train-segmenter[${i + 1}/${k}]`, ['loss/segmenter', 'lr'], cfg.train.logEvery, out);
       try {
         const r = await trainSegmenter({
           config: { ...cfg.train, seed },
           model,
           pairs: epochBatchesOf({ images: train.images, masks: train.masks }, `${seed}/data`),
           validate: val ? (m) => validateUNet(m as UNet, val, cfg.protocol) : undefined,
-          out,
+          out: memberOut,
           resume: args.resume !== undefined ? (k === 1 ? args.resume : path.join(args.resume, `member-${i}`)) : false,
           onEvent: progress.onEvent,
           signal: sig.signal,
@@ -175,7 +174,7 @@ const run = async (argv: readonly string[]): Promise<number> => {
     }
     const ensemble = new UNetEnsemble(members);
     const final = val ? await validateUNet(ensemble, val, cfg.protocol) : {};
-    console.log(JSON.stringify({ out: cfg.out, ...(k === 1 ? (summaries[0] as object) : { members: summaries }), validation: final }));
+    out.result({ out: cfg.out, ...(k === 1 ? (summaries[0] as object) : { members: summaries }), validation: final });
     return sig.signal.aborted ? 130 : 0;
   } finally {
     sig.dispose();
@@ -196,7 +195,7 @@ export const trainSegmenterCommand: Command = {
   name: 'train-segmenter',
   summary: 'train a UNet on (image, mask) pairs with validation, best/last checkpoints and logs',
   usage: [
-    'usage: gan-segmenter train-segmenter [--config file.(json|yaml)] [--resume <run folder>] [key=value …]',
+    'usage: gan-segmenter train-segmenter [--config|-c file.(json|yaml)] [--resume <run folder>] [key=value …]',
     '',
     'Config fields: out, backend, resolution, ensemble, model.{inChannels,nClasses,width,depth,bilinear},',
     'data.kind=shapes|folder (data.count, data.seed | data.images, data.masks), validation (same, or null), protocol,',
@@ -210,6 +209,8 @@ export const trainSegmenterCommand: Command = {
     '  gan-segmenter train-segmenter out=runs/unet-aug train.augment=[flip,crop,color] train.cropScale=[0.6,1] train.colorJitter=0.3',
     '  gan-segmenter train-segmenter validation.kind=folder validation.images=horse/images validation.masks=horse/masks resolution=64',
     'Writes out/checkpoints/ (step-* and best-*), out/log.jsonl, out/tb/, out/segmenter.safetensors (best weights).',
+    'stdout: one JSON object {"out", "step", "secondsPerStep", "bestMetric", "bestCheckpoint", "weights", "validation"}',
+    '  (with ensemble=K: {"out", "members": […], "validation"}). Ctrl-C writes a checkpoint and stops (exit 130).',
   ].join('\n'),
   run,
 };
