@@ -35,6 +35,10 @@ interface Spec {
   warmup: number;
   steps: number;
   slowSteps: number;
+  /** False for a workload without a PyTorch twin (tfjs only). Default true. */
+  torch?: boolean;
+  /** Runs only when named in `--workloads` (slow ones). */
+  optIn?: boolean;
 }
 
 const argv = process.argv.slice(2);
@@ -60,11 +64,17 @@ const SPECS: Spec[] = [
   { name: 'sample64', what: 'StyleGAN2-like G forward, batch 16, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 9, slowSteps: 3 },
   { name: 'stylegan64', what: 'StyleGAN2-like G+D step + R1, batch 8, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 7, slowSteps: 2 },
   { name: 'alpha64', what: 'Labels4Free step: G frozen (fg + bg passes), alpha net + D with R1, batch 8, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 7, slowSteps: 2 },
+  { name: 'demo-unet', what: "the demo's UNet step (width 16, depth 3, transposed-conv up), batch 16, 32×32, BCE, Adam", backends: ['native', 'wasm'], warmup: 3, steps: 15, slowSteps: 3 },
+  { name: 'dcgan32', what: 'DCGAN G+D step (dcganSmall32, logistic loss, Adam 2e-4 β 0.5) + G EMA, batch 32, 32×32', backends: ['native', 'wasm'], warmup: 3, steps: 15, slowSteps: 3 },
+  { name: 'direction', what: 'latent-direction search iteration on the shipped 32² DCGAN, batch 32', backends: ['native', 'wasm'], warmup: 3, steps: 15, slowSteps: 3 },
+  { name: 'pairs1k', what: '1000 synthetic pairs (G(z), G(z + d), mask filters) from the shipped 32² DCGAN, tfjs only', backends: ['native', 'wasm'], warmup: 1, steps: 3, slowSteps: 1, torch: false },
+  { name: 'ilsgan64', what: 'ILSGAN step (ILS_predL: layered StyleGAN2 G+D, ADA, CLUB, lazy R1), batch 32, 64×64, tfjs only', backends: ['native'], warmup: 1, steps: 3, slowSteps: 1, torch: false, optIn: true },
+  { name: 'ganseg64', what: 'GANSeg step (gan_cub_k8 part G scaled to 64², D, lazy GP), batch 64, 64×64, tfjs only', backends: ['native'], warmup: 1, steps: 3, slowSteps: 1, torch: false, optIn: true },
 ];
 
 const only = opt('workloads')?.split(',');
 const onlyBackends = opt('backends')?.split(',');
-const specs = SPECS.filter((s) => !only || only.includes(s.name));
+const specs = SPECS.filter((s) => (only ? only.includes(s.name) : !s.optIn));
 
 const lastJson = (out: string): Measurement => {
   const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
@@ -77,6 +87,7 @@ const lastJson = (out: string): Measurement => {
 };
 
 const runTorch = (s: Spec): Measurement => {
+  if (s.torch === false) return { error: 'no PyTorch twin' };
   if (!existsSync(python)) return { error: `${python} not found` };
   const steps = quick ? Math.min(3, s.steps) : s.steps;
   const r = spawnSync(python, ['tools/bench/torch_bench.py', '--workload', s.name, '--warmup', String(s.warmup), '--steps', String(steps), '--threads', String(threads)], {
@@ -126,6 +137,10 @@ const results: Record<
     /** Lowest and highest ratio of the rounds' paired processes (round i's tfjs / round i's PyTorch). */
     ratioRange: Record<string, [number, number] | null>;
     cpuRatios: Record<string, number | null>;
+    /** `info.params` of each side (PyTorch; the first tfjs backend that reports it). */
+    params: { pytorch: unknown; tfjs: unknown };
+    /** True when both sides report a parameter count and they differ (also printed to stderr, and flagged in the table). */
+    paramsMismatch: boolean;
   }
 > = {};
 for (const s of specs) {
@@ -150,7 +165,12 @@ for (const s of specs) {
     const paired = runs.flatMap((run, i) => (run.ms !== undefined && torchRuns[i]?.ms !== undefined ? [run.ms / torchRuns[i]!.ms!] : []));
     ratioRange[b] = paired.length > 1 ? [Math.min(...paired), Math.max(...paired)] : null;
   }
-  results[s.name] = { what: s.what, pytorch, tfjs, ratios, ratioRange, cpuRatios };
+  // A twin must do the same maths: its parameter count must equal tfjs's (both sides print `info.params`).
+  const params = { pytorch: pytorch.info?.['params'], tfjs: Object.values(tfjs).find((m) => m.info?.['params'] !== undefined)?.info?.['params'] };
+  const paramsMismatch = params.pytorch !== undefined && params.tfjs !== undefined && params.pytorch !== params.tfjs;
+  if (paramsMismatch) process.stderr.write(`bench: ${s.name}: PyTorch has ${String(params.pytorch)} parameters, tfjs ${String(params.tfjs)}: the twins differ\n`);
+  if (paramsMismatch) process.exitCode = 1;
+  results[s.name] = { what: s.what, pytorch, tfjs, ratios, ratioRange, cpuRatios, params, paramsMismatch };
   if (!json) process.stderr.write('done\n');
 }
 
@@ -162,13 +182,15 @@ if (json) {
   const fmt = (m: Measurement | undefined, ratio?: number | null, range?: [number, number] | null): string =>
     m === undefined
       ? '—'
-      : m.ms === undefined
+      : m.ms === undefined && m.error === 'no PyTorch twin'
+        ? '— (no twin)'
+        : m.ms === undefined
         ? `error: ${(m.error ?? '').slice(0, 40)}`
         : `${m.ms.toFixed(1)}${ratio != null ? ` (${ratio.toFixed(2)}×${range ? `, ${range[0].toFixed(2)}–${range[1].toFixed(2)}` : ''})` : ''}`;
   const rows = [['workload', 'PyTorch ms', ...backends.map((b) => `${b === 'native' ? 'native-cpu' : b} ms (ratio)`), 'CPU-time ratio native', 'peak RSS MB torch / native']];
   for (const [name, r] of Object.entries(results)) {
     rows.push([
-      name,
+      r.paramsMismatch ? `${name} (PARAMS DIFFER)` : name,
       fmt(r.pytorch),
       ...backends.map((b) => fmt(r.tfjs[b], r.ratios[b], r.ratioRange[b])),
       r.cpuRatios['native'] != null ? `${r.cpuRatios['native'].toFixed(2)}×` : '—',

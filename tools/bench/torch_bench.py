@@ -7,6 +7,7 @@ Needs Debian's python3-torch (PyTorch 1.13, CPU).
 """
 import argparse
 import json
+import math
 import resource
 import statistics
 import time
@@ -165,6 +166,102 @@ class Discriminator(nn.Module):
         return self.out(x)
 
 
+# ------------------------------------------------------------------ the demo's small models
+
+class DemoUNet(nn.Module):
+    """milesial/Pytorch-UNet with transposed-conv upsampling (bilinear=False), base width `b`, `depth` levels:
+    the library's UNet as `gan-segmenter run` builds it (width 16, depth 3, 2 classes)."""
+
+    def __init__(self, b=16, depth=3, cin=3, cout=2):
+        super().__init__()
+        ch = [b * 2 ** i for i in range(depth + 1)]
+        self.inc = double_conv(cin, ch[0])
+        self.downs = nn.ModuleList([nn.Sequential(nn.MaxPool2d(2), double_conv(ch[i], ch[i + 1])) for i in range(depth)])
+        self.ups = nn.ModuleList([nn.ConvTranspose2d(ch[i + 1], ch[i + 1] // 2, 2, stride=2) for i in reversed(range(depth))])
+        self.convs = nn.ModuleList([double_conv(ch[i + 1], ch[i]) for i in reversed(range(depth))])
+        self.outc = nn.Conv2d(ch[0], cout, 1)
+
+    def forward(self, x):
+        xs = [self.inc(x)]
+        for d in self.downs:
+            xs.append(d(xs[-1]))
+        h = xs.pop()
+        for up, conv in zip(self.ups, self.convs):
+            h = conv(torch.cat([xs.pop(), up(h)], dim=1))
+        return self.outc(h)
+
+
+def dcgan_g(nz=128, ngf=32, nc=3):
+    """The PyTorch DCGAN tutorial's generator at 32x32 (three stages, not four): `dcganSmall32`'s G."""
+    return nn.Sequential(
+        nn.ConvTranspose2d(nz, ngf * 4, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
+        nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
+        nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
+        nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh())
+
+
+def dcgan_d(ndf=32, nc=3):
+    """The tutorial's discriminator at 32x32 without batch norm (dBatchNorm false: hidden convs with bias), logits out."""
+    return nn.Sequential(
+        nn.Conv2d(nc, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(ndf, ndf * 2, 4, 2, 1), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(ndf * 4, 1, 4, 1, 0, bias=False))
+
+
+def read_safetensors(path):
+    """A state dict from a .safetensors file (header JSON + raw little-endian data; no safetensors package needed)."""
+    import struct
+    dtypes = {"F32": torch.float32, "F16": torch.float16, "I64": torch.int64, "I32": torch.int32}
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = bytearray(f.read())
+    out = {}
+    for k, v in header.items():
+        if k == "__metadata__":
+            continue
+        a, b = v["data_offsets"]
+        t = torch.frombuffer(data[a:b], dtype=dtypes[v["dtype"]]) if b > a else torch.zeros(0, dtype=dtypes[v["dtype"]])
+        out[k] = t.reshape(v["shape"]).clone()
+    return out
+
+
+def minimize(opt, loss):
+    """The library's `minimize` (src/train/step.ts): backward, read the loss and the squared gradient norm
+    (both must be finite), then one Adam step."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    grads = [p.grad for g in opt.param_groups for p in g["params"] if p.grad is not None]
+    value, norm2 = loss.item(), torch.stack([(g * g).sum() for g in grads]).sum().item()
+    if not (math.isfinite(value) and math.isfinite(norm2)):
+        raise SystemExit(f"torch_bench: non-finite loss {value} or gradient {norm2}")
+    opt.step()
+    return value
+
+
+def grey(x):
+    """ITU-R 601 luma of NCHW RGB in [-1, 1] (the official rgb2gray): [N,H,W]."""
+    return 0.2989 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
+
+
+SOBEL = torch.tensor([[[[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]]]) / 8
+
+
+def sobel(g, eps=1e-6):
+    """kornia's `sobel` of grey images [N,H,W]: normalised 3x3 kernels, replicate padding, sqrt(gx^2 + gy^2 + eps)."""
+    p = F.pad(g[:, None], (1, 1, 1, 1), mode="replicate")
+    gx, gy = F.conv2d(p, SOBEL), F.conv2d(p, SOBEL.transpose(2, 3))
+    return torch.sqrt(gx * gx + gy * gy + eps)[:, 0]
+
+
+def radial_map(size):
+    """The official `outside_circle_loss` map: distance from the centre on a [-1,1]^2 grid, minus its mean, times 4."""
+    lin = torch.linspace(-1, 1, size)
+    r = torch.sqrt(lin[:, None] ** 2 + lin[None, :] ** 2)
+    return (r - r.mean()) * 4
+
+
 def make(workload):
     torch.manual_seed(0)
     if workload == "conv3x3":
@@ -273,6 +370,80 @@ def make(workload):
             oa.step()
         n_alpha = sum(p.numel() for p in alpha.parameters())
         return step, {"params": sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters()) + n_alpha, "alphaParams": n_alpha}
+    if workload == "demo-unet":
+        # One trainSegmenter step of the demo's UNet: logit l1 - l0, 1 * BCE + 0 * Dice, minimize (loss and
+        # gradient-norm check), Adam 1e-3; batch 16 at 32x32, binary disc masks.
+        net = DemoUNet()
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+        x = torch.rand(16, 3, 32, 32) * 2 - 1
+        yy, xx = torch.meshgrid(torch.arange(32) + 0.5, torch.arange(32) + 0.5, indexing="ij")
+        c, r = torch.rand(16, 2) * 0.4 + 0.3, torch.rand(16) * 0.2 + 0.1
+        y = ((xx - c[:, 0, None, None] * 32) ** 2 + (yy - c[:, 1, None, None] * 32) ** 2 < (r[:, None, None] * 32) ** 2).float()[:, None]
+
+        def dice(logits, t, eps=1.0):
+            p = torch.sigmoid(logits)
+            inter, denom = (p * t).sum(dim=(1, 2, 3)), p.sum(dim=(1, 2, 3)) + t.sum(dim=(1, 2, 3))
+            return (1 - (2 * inter + eps) / (denom + eps)).mean()
+
+        def step():
+            l = net(x)
+            logits = l[:, 1:2] - l[:, 0:1]
+            minimize(opt, F.binary_cross_entropy_with_logits(logits, y) * 1.0 + dice(logits, y) * 0.0)
+        return step, {"params": sum(p.numel() for p in net.parameters())}
+    if workload == "dcgan32":
+        # One train-gan step for the shipped generator's config: Gmain (non-saturating, D frozen), Dmain (logistic
+        # on reals and G(z) in training mode, G outside the graph), each through minimize with Adam 2e-4 (0.5, 0.999),
+        # then the EMA of G (half-life 1 kimg) and its batch-norm buffers copied. Batch 32.
+        g, d = dcgan_g(), dcgan_d()
+        for m in list(g.modules()) + list(d.modules()):
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.normal_(m.weight, 1.0, 0.02)
+                nn.init.zeros_(m.bias)
+        g_ema = dcgan_g()
+        g_ema.load_state_dict(g.state_dict())
+        og = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+        od = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
+        real = torch.rand(32, 3, 32, 32) * 2 - 1
+        beta = 0.5 ** (32 / 1000)
+
+        def step():
+            d.requires_grad_(False)
+            minimize(og, F.softplus(-d(g(torch.randn(32, 128, 1, 1)))).mean())
+            d.requires_grad_(True)
+            with torch.no_grad():
+                fake = g(torch.randn(32, 128, 1, 1))
+            minimize(od, F.softplus(d(fake)).mean() + F.softplus(-d(real)).mean())
+            with torch.no_grad():
+                for pe, p in zip(g_ema.parameters(), g.parameters()):
+                    pe.lerp_(p, 1 - beta)
+                for be, b in zip(g_ema.buffers(), g.buffers()):
+                    be.copy_(b)
+        return step, {"params": sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters())}
+    if workload == "direction":
+        # One latent-direction iteration (src/methods/latent-direction/train.ts at the paper's settings) on the
+        # shipped 32x32 DCGAN, frozen and in eval mode: z and per-entry radii N(2, 0.5^2) >= 0.1, originals under
+        # no_grad, loss 2 * radial prior + 10 * Sobel shift MSE, minimize with Adam 5e-3 (eps 1e-7, tfjs's),
+        # then the direction renormalised. Batch 32.
+        g = dcgan_g()
+        g.load_state_dict({k[len("main."):]: v for k, v in read_safetensors("assets/dcgan-shapes-32.safetensors").items()})
+        g.eval().requires_grad_(False)
+        d = nn.Parameter(torch.randn(128) * 0.1)
+        opt = torch.optim.Adam([d], lr=5e-3, betas=(0.9, 0.999), eps=1e-7)
+        rmap = radial_map(32)
+
+        def step():
+            z = torch.randn(32, 128)
+            r = (torch.randn(32, 128) * 0.5 + 2).clamp_min(0.1)
+            with torch.no_grad():
+                orig = sobel(grey(g(z[:, :, None, None])))
+            shifted = g((z + r * (d / d.norm()))[:, :, None, None])
+            gs = grey(shifted)
+            minimize(opt, (gs * rmap).mean() * 2 + ((sobel(gs) - orig) ** 2).mean() * 10)
+            with torch.no_grad():
+                d.div_(d.norm())
+        return step, {"params": sum(p.numel() for p in g.parameters()) + d.numel()}
     raise SystemExit(f"torch_bench: unknown workload {workload}")
 
 
