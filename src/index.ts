@@ -77,8 +77,9 @@ export {
   LatentDirection, LatentDirectionFinder, findLatentDirection, directionMaskSource, type DirectionArtifact,
   loadDirection, saveDirection, invertImages, readLatentsNpy, sampleSyntheticBatch, syntheticStream,
   labels4freeMethod, Labels4FreeConfig, LABELS4FREE_DEFAULTS, LABELS4FREE_PRESETS, labels4freePreset, type Labels4FreePreset, type AlphaMaskSource,
-  gansegMethod, GanSegConfig, GANSEG_DEFAULTS, GANSEG_TRAIN_PRESETS, gansegPreset, type GanSegPresetName, type PartMaskSource,
+  gansegMethod, GanSegConfig, GANSEG_DEFAULTS, GANSEG_TRAIN_PRESETS, gansegPreset, type GanSegPresetName, type PartMaskSource, partCentroids, type PartCentroids,
   ilsganMethod, IlsganConfig, ILSGAN_DEFAULTS, ILSGAN_PRESETS, ilsganPreset, type IlsganPreset, type LayeredMaskSource,
+  estimateMutualInformation, layeredMutualInformation, MineConfig, MINE_DEFAULTS, type MineResult,
 } from './methods/index.ts';
 
 // ---------------------------------------------------------------------------
@@ -87,7 +88,8 @@ export {
 export {
   trainGan, type TrainGanOptions, GanTrainConfig, dcganTrainDefaults, defaultGanPhases, type GanPhase, type GanNetworks,
   trainSegmenter, type TrainSegmenterOptions, SegmenterTrainConfig, melasKyriaziSegmenterDefaults, SegmenterAugmentation,
-  type PairBatch, type PairBatches, type TrainEvent, type TrainEventHandler,
+  type PairBatch, type PairBatches, type TrainEvent, type TrainEventHandler, type WarningEvent,
+  TrainingError, NonFiniteError, LockedError, ADA_DEFAULTS, AdaSettings, adaAugment, adaPipe,
 } from './train/index.ts';
 
 // ---------------------------------------------------------------------------
