@@ -27,6 +27,7 @@ import { parseConfigText, applyOverrides } from '../src/cli/config.ts';
 import { decodeWithDefaults } from '../src/core/codec.ts';
 import { TrainGanCliConfig } from '../src/cli/commands/train-gan.ts';
 import { directionFromBytes, directionToBytes } from '../src/methods/latent-direction/direction-io.ts';
+import { PROTOCOLS, createAccumulator, gansegForeground } from '../src/metrics/protocols.ts';
 import { LatentDirection } from '../src/methods/latent-direction/model.ts';
 import type { Generator } from '../src/models/generator.ts';
 
@@ -247,6 +248,49 @@ const directionTarget = (): FuzzTarget => {
 };
 
 /**
+ * Metric inputs (what `evaluate` feeds the protocols after decoding the mask files): byte 0 picks the
+ * protocol, byte 1 the number of images, bytes 2–3 the pixels per prediction and per ground truth
+ * (they may differ), then each image's prediction as raw float32 (NaN, ±∞, 1e38 included), its ground
+ * truth as bytes / 255, and a K-class probability map for `gansegForeground`. Short inputs give short
+ * (even empty) arrays.
+ */
+const metricsTarget = (): FuzzTarget => {
+  const seed = (protocol: number, images: number, pixels: number): Uint8Array => {
+    const out: number[] = [protocol, images, pixels, pixels];
+    for (let i = 0; i < images; i++) {
+      const f = new Float32Array(Array.from({ length: pixels }, (_, k) => ((k * 37 + i * 11) % 100) / 100));
+      out.push(...new Uint8Array(f.buffer), ...Array.from({ length: pixels }, (_, k) => ((k + i) % 3 === 0 ? 255 : 0)));
+    }
+    return Uint8Array.from(out);
+  };
+  const seeds = PROTOCOLS.map((_, i) => seed(i, 2, 16));
+  return {
+    name: 'metrics',
+    input: mutated(seeds),
+    run: (b) => {
+      if (b.length < 4) return;
+      const protocol = PROTOCOLS[b[0]! % PROTOCOLS.length]!;
+      const images = b[1]!, np = b[2]!, ng = b[3]!;
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      let at = 4;
+      const acc = createAccumulator(protocol);
+      for (let i = 0; i < images && at < b.length; i++) {
+        const pred = new Float32Array(Math.max(0, Math.min(np, Math.floor((b.length - at) / 4))));
+        for (let k = 0; k < pred.length; k++, at += 4) pred[k] = view.getFloat32(at, true);
+        const gt = Float32Array.from(b.subarray(at, at + ng), (v) => v / 255);
+        at += gt.length;
+        acc.add(pred, gt);
+        gansegForeground(pred, 1 + (b[0]! % 4));
+      }
+      const r = acc.report();
+      for (const v of [r.acc, r.iou, r.fmax, r.mae]) {
+        if (v !== null && typeof v !== 'number') throw new Error(`metrics: a report value is ${typeof v}`);
+      }
+    },
+  };
+};
+
+/**
  * Every fuzz target, built on demand (seeds come from `test/fixtures/`; run from the repository root).
  *
  * @example
@@ -254,7 +298,7 @@ const directionTarget = (): FuzzTarget => {
  * for (const t of fuzzTargets()) fc.assert(fc.property(t.input, (b) => checkCase(t, b)), { seed: 1, numRuns: 300 });
  * ```
  */
-export const fuzzTargets = (): FuzzTarget[] => [safetensorsTarget(), npyTarget(), torchTarget(), pngTarget(), jpegTarget(), configTarget(), directionTarget()];
+export const fuzzTargets = (): FuzzTarget[] => [safetensorsTarget(), npyTarget(), torchTarget(), pngTarget(), jpegTarget(), configTarget(), directionTarget(), metricsTarget()];
 
 /** What {@link checkCase} saw. */
 export interface CaseResult {
