@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <strings.h>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -68,22 +70,78 @@ void setThreads(int t) {
 }
 int threads() { return gThreads; }
 
+// A persistent pool for parallelFor: starting and joining a std::thread per parallel region cost
+// more than the work of a small kernel (a 16x16 conv ran at half speed on 2 threads). The ranges
+// are the same as before and each is computed by the same function, so results do not change.
+namespace {
+struct Pool {
+  std::mutex m;
+  std::condition_variable wake, done;
+  std::vector<std::thread> workers;
+  const std::function<void(int64_t, int64_t)>* job = nullptr;
+  int64_t total = 0, per = 0;
+  int parts = 0, next = 0, pending = 0;
+  void ensure(int n) {
+    while (static_cast<int>(workers.size()) < n) workers.emplace_back([this] { loop(); });
+  }
+  void loop();
+};
+// Never destroyed (threads blocked in wait at exit are fine; destroying them there is not).
+Pool& pool() {
+  static Pool* p = new Pool();
+  return *p;
+}
+thread_local bool tInRegion = false;
+
+void Pool::loop() {
+  std::unique_lock<std::mutex> lk(m);
+  for (;;) {
+    wake.wait(lk, [this] { return next < parts; });
+    const int i = next++;
+    const auto* f = job;
+    const int64_t b = i * per, e = std::min(total, b + per);
+    lk.unlock();
+    if (b < e) {
+      tInRegion = true;
+      (*f)(b, e);
+      tInRegion = false;
+    }
+    lk.lock();
+    if (--pending == 0) done.notify_one();
+  }
+}
+}  // namespace
+
 void parallelFor(int64_t total, int64_t minPerThread, const std::function<void(int64_t, int64_t)>& f) {
   int t = gThreads;
   if (minPerThread < 1) minPerThread = 1;
-  if (t <= 1 || total < 2 * minPerThread) {
+  // One thread, too little work, or a region inside a region (its ranges are independent): inline.
+  if (t <= 1 || total < 2 * minPerThread || tInRegion) {
     f(0, total);
     return;
   }
   t = static_cast<int>(std::min<int64_t>(t, total / minPerThread));
-  std::vector<std::thread> pool;
   const int64_t per = (total + t - 1) / t;
-  for (int i = 1; i < t; ++i) {
-    const int64_t b = i * per, e = std::min(total, b + per);
-    if (b < e) pool.emplace_back(f, b, e);
+  Pool& p = pool();
+  {
+    std::lock_guard<std::mutex> lk(p.m);
+    p.ensure(t - 1);
+    p.job = &f;
+    p.total = total;
+    p.per = per;
+    p.next = 1;
+    p.pending = t - 1;
+    p.parts = t;
   }
+  p.wake.notify_all();
+  tInRegion = true;
   f(0, std::min(total, per));
-  for (auto& th : pool) th.join();
+  tInRegion = false;
+  std::unique_lock<std::mutex> lk(p.m);
+  p.done.wait(lk, [&p] { return p.pending == 0; });
+  p.parts = 0;
+  p.next = 0;
+  p.job = nullptr;
 }
 
 // Scratch buffer for im2col columns, reused across calls (the addon runs on one JS thread).
