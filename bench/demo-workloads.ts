@@ -9,14 +9,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/core/rng.ts';
 import type { PositiveInt, PositiveNumber } from '../src/core/codec.ts';
-import { Adam, lazyRegularizedAdam, type AdamConfig } from '../src/train/adam.ts';
-import { minimize, stepRng } from '../src/train/step.ts';
-import { bceWithLogits, dHingeLoss, diceLoss, dLogisticLoss, gHingeLoss, gNonSaturatingLoss } from '../src/train/losses.ts';
+import { Adam, type AdamConfig } from '../src/train/adam.ts';
+import { minimize } from '../src/train/step.ts';
+import { bceWithLogits, diceLoss } from '../src/train/losses.ts';
 import { melasKyriaziSegmenterDefaults } from '../src/train/segmenter.ts';
-import { adaAugment, adaPipe } from '../src/train/ada.ts';
-import { emaBeta, emaUpdate, copyVariables } from '../src/train/ema.ts';
-import { defaultGanPhases, type GanPhase, type GanPhaseContext } from '../src/train/phases.ts';
-import { dcganTrainDefaults, type GanNetworks, type GanTrainConfig } from '../src/train/gan.ts';
+import { defaultGanPhases, type GanPhase } from '../src/train/phases.ts';
+import { createGanStepper, dcganTrainDefaults, type GanNetworks, type GanTrainConfig } from '../src/train/gan.ts';
 import { ilsDiscriminatorConfig, ilsganGanConfig, ilsganGeneratorConfig, ilsganPhases, ilsganPreset, layeredTrainable, LayeredDiscriminator, LayeredGenerator } from '../src/methods/ilsgan/index.ts';
 import { GANSEG_DEFAULTS, GanSegDiscriminator, ganSegDiscriminatorFor, gansegGanConfig, gansegPhases, PartGenerator, partGeneratorFor, partGeneratorModule } from '../src/methods/ganseg/index.ts';
 import { createUNet } from '../src/models/unet/model.ts';
@@ -88,62 +86,22 @@ interface GanRun {
 }
 
 /**
- * One step of `trainGan` (src/train/gan.ts) with the run's own phases: each phase due at this step
- * (`step % every === 0`) through `minimize` with its network's Adam, in a `tidy`, from a context built as
- * `trainGan` builds it (latents from the phase's `stepRng` streams, ADA at p = `initialP` when on, no
- * DiffAugment: none of the runs here has a policy), then the EMA of G (beta ramped up as `trainGan` does,
- * a copy when 0) and G's buffers copied. ADA's controller (a scalar update every 4 steps) is left out.
+ * One step of `trainGan` (src/train/gan.ts) with the run's own phases: the library's own step
+ * (`createGanStepper`: each phase due at this step through `minimize`, ADA and its controller when on,
+ * the EMA of G and its buffers), on one fixed batch of reals, without the checkpointing loop around it.
  * Steps count from `firstStep`: 1 keeps the lazy regularizers (due at step 0, then every 16 steps) out of short runs.
  */
 const ganStepWorkload = (r: GanRun, info: Record<string, unknown>, firstStep = 0): Workload => {
-  const c = r.config, { generator: g, generatorEma: gEma, discriminator: d } = r.networks;
-  if (c.augment.length > 0) throw new Error('bench: ganStepWorkload has no DiffAugment');
-  const gOpt = new Adam(g.variables().filter((v) => v.trainable), c.plWeight > 0 ? lazyRegularizedAdam(c.g, c.plInterval) : c.g);
-  const dOpt = new Adam(d.variables().filter((v) => v.trainable), c.r1Gamma > 0 ? lazyRegularizedAdam(c.d, c.r1Interval) : c.d);
-  copyVariables(gEma.variables(), g.variables());
-  const gVars = g.variables(), eVars = gEma.variables();
-  const ema = { target: eVars.filter((_, i) => gVars[i]!.trainable), source: gVars.filter((v) => v.trainable) };
-  const buffers = { target: eVars.filter((_, i) => !gVars[i]!.trainable), source: gVars.filter((v) => !v.trainable) };
-  const stats: Record<string, number> = { plMean: 0, ...(c.ada ? { adaP: c.ada.initialP } : {}) };
-  for (const p of r.phases) for (const [k, v] of Object.entries(p.stats ?? {})) if (!(k in stats)) stats[k] = v;
-  const context = (phase: GanPhase, step: number): GanPhaseContext => {
-    const rng = (label: string): Rng => stepRng(c.seed, step, `${phase.name}/${label}`);
-    return {
-      step,
-      config: c,
-      networks: r.networks,
-      rng,
-      latents: (label, n = c.batchSize) => tf.tensor2d(rng(label).normalArray(n * g.latentDim), [n, g.latentDim]),
-      reals: () => tf.clone(r.reals),
-      augment: (label) => {
-        const pipe = c.ada ? adaPipe(c.ada.pipe) : undefined, p = stats['adaP'] ?? 0, ra = rng(`${label}/ada`);
-        return (x) => (pipe ? adaAugment(x, pipe, p, ra) : x);
-      },
-      losses: c.loss === 'hinge' ? { generator: gHingeLoss, discriminator: dHingeLoss } : { generator: gNonSaturatingLoss, discriminator: dLogisticLoss },
-      stats,
-    };
-  };
+  const { generator: g, generatorEma: gEma, discriminator: d } = r.networks;
+  const stepper = createGanStepper({ config: r.config, networks: r.networks, phases: r.phases, reals: () => tf.clone(r.reals) });
   let s = firstStep;
   return {
     step: () => {
-      for (const phase of r.phases) {
-        if (s % phase.every !== 0) continue;
-        const ctx = context(phase, s);
-        tf.tidy(() => {
-          const m = minimize(phase.network === 'G' ? gOpt : dOpt, () => phase.loss(ctx), { step: s, phase: phase.name, onNonFinite: 'stop' });
-          phase.after?.(m, ctx);
-        });
-      }
-      const kimg = c.emaRampup > 0 ? Math.min(c.emaKimg, ((s + 1) * c.batchSize * c.emaRampup) / 1000) : c.emaKimg;
-      const beta = c.emaKimg > 0 ? emaBeta(c.batchSize, kimg) : 0;
-      if (beta > 0) emaUpdate(ema.target, ema.source, beta);
-      else copyVariables(ema.target, ema.source);
-      copyVariables(buffers.target, buffers.source);
+      stepper.step(s);
       s++;
     },
     dispose: () => {
-      gOpt.dispose();
-      dOpt.dispose();
+      stepper.dispose();
       g.dispose();
       gEma.dispose();
       d.dispose();

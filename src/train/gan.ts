@@ -240,16 +240,45 @@ const checkPhases = (phases: readonly GanPhase[]): void => {
   if (errors.length > 0) throw new ConfigError('trainGan', errors);
 };
 
+/** What {@link createGanStepper} needs: the run's settings, networks, phases and real batches. */
+export type GanStepperOptions = Pick<TrainGanOptions, 'config' | 'networks' | 'reals' | 'phases'>;
+
+/** What one {@link GanStepper.step} did. */
+export interface GanStepResult {
+  /** The step's scalars (losses, `ema/beta`, `ada/p`, the phases' own). */
+  scalars: Record<string, number>;
+  /** Phases whose update was skipped (non-finite, policy `skip`). */
+  skipped: string[];
+}
+
+/** One GAN training step at a time, without the loop around it (checkpoints, events, samples). */
+export interface GanStepper {
+  /** Run step `s`: every phase due at `s` (in order), ADA's controller, the EMA of G. Returns the step's scalars and skipped phases. */
+  readonly step: (s: number) => GanStepResult;
+  /** G's and D's optimizers (their state goes into checkpoints). */
+  readonly gOpt: Adam;
+  /** See {@link GanStepper.gOpt}. */
+  readonly dOpt: Adam;
+  /** The run's statistics (path-length mean, ADA's p, the phases' own), updated by `step`. */
+  readonly stats: Record<string, number>;
+  /** Their starting values. */
+  readonly initialStats: Readonly<Record<string, number>>;
+  /** Free the optimizers' moments. */
+  readonly dispose: () => void;
+}
+
 /**
- * Train a GAN. Resolves when `config.steps` are done (or on abort).
+ * The step of {@link trainGan} on its own: optimizers, EMA pairs, phase contexts with their seeded
+ * streams, ADA, and `step(s)`. `trainGan` runs it inside its checkpointing loop; benchmarks time it bare.
  *
  * @example
  * ```ts
- * const r = await trainGan({ config, networks: { generator, generatorEma, discriminator }, reals, out: 'runs/shapes',
- *   writeSamples: (x, f) => writeGrid(x, f), onEvent: (e) => e.type === 'step' && console.log(e.scalars) });
+ * const st = createGanStepper({ config, networks, reals });
+ * for (let s = 0; s < 10; s++) console.log(st.step(s).scalars);
+ * st.dispose();
  * ```
  */
-export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
+export const createGanStepper = (o: GanStepperOptions): GanStepper => {
   const c = o.config;
   const { generator: g, generatorEma: gEma, discriminator: d } = o.networks;
   const pathLength = c.plWeight > 0;
@@ -270,7 +299,6 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
     const kimg = c.emaRampup > 0 ? Math.min(c.emaKimg, ((step + 1) * c.batchSize * c.emaRampup) / 1000) : c.emaKimg;
     return emaBeta(c.batchSize, kimg);
   };
-  const fixedZ = tf.tensor2d(new Rng(`${c.seed}/fixed-z`).normalArray(c.numSamples * g.latentDim), [c.numSamples, g.latentDim]);
   const losses = c.loss === 'hinge' ? { generator: gHingeLoss, discriminator: dHingeLoss } : { generator: gNonSaturatingLoss, discriminator: dLogisticLoss };
   const policy: NonFinitePolicy = c.onNonFinite;
   // Running statistics, checkpointed in the meta after the optimizer steps. `plMean` (the path-length
@@ -308,7 +336,7 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
     };
   };
 
-  const step = (s: number) => {
+  const step = (s: number): GanStepResult => {
     const scalars: Record<string, number> = {};
     const skipped: string[] = [];
     for (const phase of phases) {
@@ -336,6 +364,23 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
     scalars['ema/beta'] = beta;
     return { scalars, skipped };
   };
+  return { step, gOpt, dOpt, stats, initialStats, dispose: () => { gOpt.dispose(); dOpt.dispose(); } };
+};
+
+/**
+ * Train a GAN. Resolves when `config.steps` are done (or on abort).
+ *
+ * @example
+ * ```ts
+ * const r = await trainGan({ config, networks: { generator, generatorEma, discriminator }, reals, out: 'runs/shapes',
+ *   writeSamples: (x, f) => writeGrid(x, f), onEvent: (e) => e.type === 'step' && console.log(e.scalars) });
+ * ```
+ */
+export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
+  const c = o.config;
+  const { generator: g, generatorEma: gEma, discriminator: d } = o.networks;
+  const { step, gOpt, dOpt, stats, initialStats, dispose } = createGanStepper(o);
+  const fixedZ = tf.tensor2d(new Rng(`${c.seed}/fixed-z`).normalArray(c.numSamples * g.latentDim), [c.numSamples, g.latentDim]);
 
   const sample = (done: number, emit: TrainEventHandler, label = done): void => {
     if (!o.writeSamples) return;
@@ -385,8 +430,7 @@ export const trainGan = async (o: TrainGanOptions): Promise<RunResult> => {
     if (r.step < c.steps && o.writeSamples && !(c.sampleEvery > 0 && r.step % c.sampleEvery === 0)) sample(c.steps, o.onEvent ?? (() => {}), r.step);
     return r;
   } finally {
-    gOpt.dispose();
-    dOpt.dispose();
+    dispose();
     fixedZ.dispose();
   }
 };
