@@ -1,7 +1,8 @@
 // The package as a user gets it: `npm pack` (its prepack builds dist/), install the tarball
 // into a fresh TypeScript project, type-check a script against it with tsconfigs for
 // `module: node16` and `moduleResolution: bundler`, run it in Node (cpu backend) and in Deno
-// (wasm, from that project's node_modules), and run `npx gan-segmenter --help` there.
+// (wasm, from that project's node_modules), run `npx gan-segmenter --help` there, and the demo's stages
+// (`npx gan-segmenter run method=latent-direction` on the shipped generator, tiny settings, wasm).
 // Prints one `check-package: ok …` line with the step times; exits 1 on the first failure.
 // Usage: node tools/check-package.mjs [--keep] [--skip-deno]
 // Dependencies install with --prefer-offline (the npm cache; the registry only for what it lacks).
@@ -98,6 +99,23 @@ const help = step('cli-help', 'npx', ['--no-install', 'gan-segmenter', '--help']
 for (const command of ['train-gan', 'train-segmenter', 'evaluate', 'sample', 'find-direction', 'segment', 'run']) {
   if (!new RegExp(`^\\s+${command}\\s`, 'm').test(help)) fail(`\`gan-segmenter --help\` does not list ${command}:\n${help}`);
 }
+
+// The demo's stages from the installed package alone (load the shipped generator, find the direction, make
+// pairs, train the UNet, evaluate on `shapes`), at tiny settings on the wasm backend; `--json` gives the metrics.
+const demo = step('demo-stages', 'npx', [
+  '--no-install', 'gan-segmenter', 'run', '--json', '--quiet', 'method=latent-direction',
+  'gan.weights=node_modules/gan-segmenter/assets/dcgan-shapes-32.safetensors', 'backend=wasm', 'out=demo-run',
+  'latent-direction.iterations=20', 'data.count=64', 'unet.steps=5', 'unet.batchSize=8', 'eval.count=16',
+], { cwd: app });
+let demoReport;
+try {
+  demoReport = JSON.parse(demo.trim().split('\n').pop() ?? '');
+} catch {
+  fail(`demo-stages: no JSON result:\n${demo}`);
+}
+const iou = demoReport?.metrics?.iou;
+if (!(typeof iou === 'number' && iou >= 0 && iou <= 1)) fail(`demo-stages: IoU ${iou} is not in [0, 1]:\n${demo}`);
+if (!existsSync(join(app, 'demo-run', 'report.json'))) fail('demo-stages: no demo-run/report.json');
 
 let deno;
 if (!skipDeno) {
