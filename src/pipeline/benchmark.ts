@@ -124,7 +124,7 @@ export const BenchmarkConfig = t.type({
 export type BenchmarkConfig = t.TypeOf<typeof BenchmarkConfig>;
 
 /**
- * The default benchmark (about 50 minutes for latent-direction on 2 busy CPU cores, measured in resumed legs): the Weizmann horse
+ * The default benchmark (22 minutes from scratch in one run on 2 shared CPU cores): the Weizmann horse
  * dev set beside the project, its committed split (60 validation, 140 test), a 32² DCGAN trained 6000
  * steps on the 200 unlabeled photos, 2000 pairs, a UNet w16/d3 trained 1000 steps, one round of
  * self-training, flip averaging and GrabCut refinement chosen on validation. The refinement's seeding
