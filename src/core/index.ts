@@ -6,3 +6,4 @@ export * from './tensor.ts';
 export * from './json.ts';
 export * from './events.ts';
 export * from './raster.ts';
+export * from './round.ts';

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { assertShape } from '../core/tensor.ts';
+import { constantVariable, normalVariable, uniformVariable } from './init.ts';
 
 // ---------------------------------------------------------------------------
 // Initialisers
@@ -37,21 +38,13 @@ export type WeightInit =
       readonly std: number;
     };
 
-const uniformVar = (shape: readonly number[], bound: number, rng: Rng): tf.Variable => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tidy(() => tf.variable(tf.tensor(rng.uniformArray(n, -bound, bound), [...shape], 'float32')));
-};
-
 const initWeight = (shape: readonly number[], fanIn: number, init: WeightInit, rng: Rng): tf.Variable => {
-  if (init.kind === 'normal') {
-    const n = shape.reduce((a, b) => a * b, 1);
-    return tf.tidy(() => tf.variable(tf.tensor(rng.normalArray(n, 0, init.std), [...shape], 'float32')));
-  }
-  return uniformVar(shape, 1 / Math.sqrt(fanIn), rng);
+  if (init.kind === 'normal') return normalVariable(shape, rng, init.std);
+  return uniformVariable(shape, rng, 1 / Math.sqrt(fanIn));
 };
 
 const initBias = (size: number, fanIn: number, init: WeightInit, rng: Rng): tf.Variable =>
-  init.kind === 'normal' ? tf.tidy(() => tf.variable(tf.zeros([size]))) : uniformVar([size], 1 / Math.sqrt(fanIn), rng);
+  init.kind === 'normal' ? constantVariable([size], 0) : uniformVariable([size], rng, 1 / Math.sqrt(fanIn));
 
 const TORCH_INIT: WeightInit = { kind: 'torch' };
 

@@ -20,6 +20,20 @@ export const normalVariable = (shape: readonly number[], rng: Rng, std = 1, name
 };
 
 /**
+ * A variable of U(−bound, bound) draws from `rng` (PyTorch's default `nn.Linear` / `nn.Conv2d`
+ * initialisation with bound 1/√fan_in).
+ *
+ * @example
+ * ```ts
+ * const w = uniformVariable([64, 32], new Rng(0), 1 / Math.sqrt(64), 'fc.weight');
+ * ```
+ */
+export const uniformVariable = (shape: readonly number[], rng: Rng, bound: number, name?: string): tf.Variable => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tidy(() => tf.variable(tf.tensor(rng.uniformArray(n, -bound, bound), [...shape], 'float32'), true, name ? uniqueName(name) : undefined));
+};
+
+/**
  * A variable filled with `value`.
  *
  * @example

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { ShapeError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
+import { roundHalfToEven } from '../core/round.ts';
 import { makeKernel, upfirdn2d, zeroInsert } from '../nn/upfirdn.ts';
 
 // ---------------------------------------------------------------------------
@@ -242,7 +243,7 @@ export const drawAdaTransforms = (c: AdaPipeConfig, p: number, n: number, height
       gate(c.xint * p, Array.from({ length: n }, (_, i) => [(flat[2 * i]! * 2 - 1) * c.xintMax, (flat[2 * i + 1]! * 2 - 1) * c.xintMax]), [0, 0]),
       () => [(dp! * 2 - 1) * c.xintMax, (dp! * 2 - 1) * c.xintMax],
     );
-    then((k) => translate2d(-roundHalfEven(Math.fround(tr[k]![0]! * width)), -roundHalfEven(Math.fround(tr[k]![1]! * height))));
+    then((k) => translate2d(-roundHalfToEven(Math.fround(tr[k]![0]! * width)), -roundHalfToEven(Math.fround(tr[k]![1]! * height))));
   }
   if (c.scale > 0) {
     const s = at(gate(c.scale * p, g().map((v) => 2 ** (v * c.scaleStd)), 1), () => 2 ** (erfinv(dp! * 2 - 1) * c.scaleStd));
@@ -296,14 +297,6 @@ export const drawAdaTransforms = (c: AdaPipeConfig, p: number, n: number, height
     before((k) => vv.map((row, r) => row.map((x, q) => x + ((r === q ? 1 : 0) - x) * s[k]!)));
   }
   return { geometry: G, color: C };
-};
-
-/** `torch.round`: halves to even. */
-const roundHalfEven = (x: number): number => {
-  const f = Math.floor(x), d = x - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
 };
 
 // ---------------------------------------------------------------------------

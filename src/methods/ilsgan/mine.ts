@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { NonNegativeInt, PositiveInt, PositiveNumber, Probability } from '../../core/codec.ts';
 import { ShapeError } from '../../core/errors.ts';
+import { uniformVariable } from '../../nn/init.ts';
 import type { Rng } from '../../core/rng.ts';
 import { Adam } from '../../train/adam.ts';
 import { TrainingError } from '../../train/errors.ts';
@@ -99,12 +100,6 @@ export interface MineNet {
   readonly b2: tf.Variable;
 }
 
-let netCounter = 0;
-const uniformVar = (shape: number[], bound: number, rng: Rng, name: string): tf.Variable => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tidy(() => tf.variable(tf.tensor(rng.uniformArray(n, -bound, bound), shape, 'float32'), true, `${name}_${++netCounter}`));
-};
-
 /**
  * A statistics network with PyTorch's `nn.Linear` initialisation (weights and biases
  * U(−1/√fan_in, 1/√fan_in)), drawn from `rng`.
@@ -116,13 +111,13 @@ const uniformVar = (shape: number[], bound: number, rng: Rng, name: string): tf.
  */
 export const createMineNet = (dx: number, dy: number, hidden: number, rng: Rng): MineNet => {
   const b = 1 / Math.sqrt(dx + dy), b2 = 1 / Math.sqrt(hidden);
-  const w1 = rng.uniformArray((dx + dy) * hidden, -b, b); // [dx+dy, hidden], rows of x then rows of y
+  // W₁ [dx+dy, hidden] drawn as its x rows, then its y rows
   return {
-    w1x: tf.tidy(() => tf.variable(tf.tensor2d(w1.subarray(0, dx * hidden), [dx, hidden]), true, `mine.w1x_${++netCounter}`)),
-    w1y: tf.tidy(() => tf.variable(tf.tensor2d(w1.subarray(dx * hidden), [dy, hidden]), true, `mine.w1y_${++netCounter}`)),
-    b1: uniformVar([hidden], b, rng, 'mine.b1'),
-    w2: uniformVar([hidden, 1], b2, rng, 'mine.w2'),
-    b2: uniformVar([1], b2, rng, 'mine.b2'),
+    w1x: uniformVariable([dx, hidden], rng, b, 'mine.w1x'),
+    w1y: uniformVariable([dy, hidden], rng, b, 'mine.w1y'),
+    b1: uniformVariable([hidden], rng, b, 'mine.b1'),
+    w2: uniformVariable([hidden, 1], rng, b2, 'mine.w2'),
+    b2: uniformVariable([1], rng, b2, 'mine.b2'),
   };
 };
 

@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { roundHalfToEven } from '../../core/round.ts';
 import { ConfigError, ShapeError } from '../../core/errors.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { ImageBatch, MaskBatch, Module } from '../../core/tensor.ts';
@@ -62,18 +63,8 @@ export interface LayeredLayersOptions {
 // The layer shift (LayerTransform.pixel_blit)
 // ---------------------------------------------------------------------------
 
-/**
- * PyTorch's `torch.round`: to the nearest integer, ties to even (2.5 → 2, 3.5 → 4, −2.5 → −2).
- *
- * @example
- * ```ts
- * roundHalfToEven(2.5); // 2
- * ```
- */
-export const roundHalfToEven = (x: number): number => {
-  const r = Math.round(x); // ties toward +∞
-  return (Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r) + 0;
-};
+// `torch.round` (ties to even) lives in core: the ADA pipeline rounds its integer translations the same way.
+export { roundHalfToEven };
 
 /**
  * Pixel shifts of `LayerTransform.pixel_blit`: (tx, ty) = round(ε·xintMax·W) per sample, with
