@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeWithDefaults, PositiveInt } from '../core/codec.ts';
-import { DataError, type GanSegmenterError } from '../core/errors.ts';
+import { ConfigError, DataError, type GanSegmenterError } from '../core/errors.ts';
 import type { PipelineContext, PipelineEvent } from '../core/events.ts';
 import { toJson, type Json } from '../core/json.ts';
 import type { Raster } from '../core/raster.ts';
@@ -76,8 +76,9 @@ export const BenchmarkConfig = t.type({
   methods: t.array(t.string),
   /** The GAN's and the UNet's side. */
   resolution: PositiveInt,
-  /** The DCGAN trained on every photo (unlabeled), once per folder and settings. */
+  /** The DCGAN trained on every photo (unlabeled), once per folder and settings, or a generator file. */
   gan: t.type({
+    /** A generator file to use instead of training a DCGAN (any family `loadGeneratorFile` reads; its side must be `resolution`). Default '' (train). */ weights: t.string,
     /** Training steps. Default 6000. */ steps: PositiveInt,
     /** Batch size. Default 32. */ batchSize: PositiveInt,
     /** DCGAN width (channels of the last G block). Default 32. */ width: PositiveInt,
@@ -140,7 +141,7 @@ export const BENCHMARK_DEFAULTS: Readonly<Record<string, unknown>> = {
   out: 'out/benchmark',
   methods: ['latent-direction'],
   resolution: 32,
-  gan: { steps: 6000, batchSize: 32, width: 32, augment: [] },
+  gan: { weights: '', steps: 6000, batchSize: 32, width: 32, augment: [] },
   data: { count: 2000 },
   unet: { width: 16, depth: 3, steps: 1000, batchSize: 16, lr: 1e-3, augment: ['flip', 'crop', 'color'] },
   segment: { flip: 'auto' },
@@ -241,6 +242,11 @@ const writeHardest = (file: string, photos: readonly Photo[], preds: readonly Ra
 };
 
 const hash = (x: unknown): string => createHash('sha1').update(JSON.stringify(x)).digest('hex').slice(0, 10);
+/** A file's content digest (10 hex digits): the cache key of a loaded generator; a missing file is a `DataError`. */
+const fileDigest = (file: string): string => {
+  if (!existsSync(file)) throw new DataError('benchmark', `gan.weights: no such file ${file}`);
+  return createHash('sha1').update(readFileSync(file)).digest('hex').slice(0, 10);
+};
 
 const readJson = <T>(path: string): T | undefined => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined);
 const writeJson = (path: string, x: unknown): void => writeFileAtomic(path, `${JSON.stringify(x, null, 1)}\n`);
@@ -441,6 +447,10 @@ export const runBenchmark = async (config: unknown, options: BenchmarkOptions = 
   const sf = new SegmentationFolder(folders.images, folders.masks);
   const pairs = new Map(sf.pairs.map((p) => [p.image, p.mask]));
   const { split, file: splitFile } = resolveSplit(c, [...pairs.keys()]);
+  // The GAN's cache key (a loaded file's by its content: a missing file fails here, before any work).
+  const ganKey = c.gan.weights !== ''
+    ? `file-${basename(c.gan.weights).replace(/[^\w.-]+/g, '_')}-${fileDigest(c.gan.weights)}`
+    : `${basename(c.dataset.replace(/\/+$/, ''))}-r${c.resolution}-w${c.gan.width}-b${c.gan.batchSize}-s${c.gan.steps}-seed${String(c.seed)}${c.gan.augment.length > 0 ? `-${c.gan.augment.join('-')}` : ''}`;
   writeSplit(join(c.out, 'split.json'), split);
   const lim = (xs: readonly string[]): readonly string[] => (c.limit > 0 ? xs.slice(0, c.limit) : xs);
   const val = loadPhotos(c.dataset, lim(split.validation), pairs), test = c.test ? loadPhotos(c.dataset, lim(split.test), pairs) : [];
@@ -461,8 +471,7 @@ export const runBenchmark = async (config: unknown, options: BenchmarkOptions = 
   for (const b of baselines) Object.assign(timings, b.timings);
 
   // The GAN: trained once per folder and settings, on every photo unlabeled.
-  const ganKey = `${basename(c.dataset.replace(/\/+$/, ''))}-r${c.resolution}-w${c.gan.width}-b${c.gan.batchSize}-s${c.gan.steps}-seed${String(c.seed)}${c.gan.augment.length > 0 ? `-${c.gan.augment.join('-')}` : ''}`;
-  const runCfg = decodeRunConfig({ out: join(c.out, 'gan', ganKey), seed: c.seed, resolution: c.resolution, train: { dataset: c.dataset }, gan: { weights: '', ...c.gan }, resume: true }, 'benchmark');
+  const runCfg = decodeRunConfig({ out: join(c.out, 'gan', ganKey), seed: c.seed, resolution: c.resolution, train: { dataset: c.dataset }, gan: c.gan, resume: true }, 'benchmark');
   if (E.isLeft(runCfg)) throw runCfg.left;
   const rc = runCfg.right;
   const rng = new Rng(c.seed);
@@ -487,7 +496,15 @@ export const runBenchmark = async (config: unknown, options: BenchmarkOptions = 
     const made: TrainableSegmenter[] = []; // UNets of this entry, freed whatever happens
     try {
       const needs = new Set<MethodNeed>(spec.needs);
-      if ((needs.has('generator') || needs.has('discriminator')) && gen === undefined) gen = await loadOrTrainGenerator(rc, rng, memit, getReals);
+      if ((needs.has('generator') || needs.has('discriminator')) && gen === undefined) {
+        gen = await loadOrTrainGenerator(rc, rng, memit, getReals);
+        if (gen.generator.resolution !== c.resolution) {
+          const side = gen.generator.resolution;
+          gen.generator.dispose();
+          gen = undefined;
+          throw new ConfigError('benchmark', [{ path: 'resolution', expected: `the side of gan.weights' generator (${side}): resolution=${side}`, given: String(c.resolution) }]);
+        }
+      }
       const inputs: Partial<MethodInputs> = {
         ...(gen ? { generator: gen.generator } : {}),
         ...(gen?.discriminator ? { discriminator: gen.discriminator } : {}),
@@ -576,7 +593,7 @@ export const runBenchmark = async (config: unknown, options: BenchmarkOptions = 
     dataset: c.dataset,
     split: { file: splitFile, validation: val.length, test: test.length, seed: split.seed },
     notes: [
-      `Protocol: the GAN (DCGAN ${c.resolution}², width ${c.gan.width}, ${c.gan.steps} steps of batch ${c.gan.batchSize}${c.gan.augment.length > 0 ? `, DiffAugment ${c.gan.augment.join('+')}` : ''}) and the methods use all ${pairs.size} photos unlabeled; evaluation settings are chosen on the validation masks; the leaderboard is the test part.`,
+      `Protocol: the GAN (${c.gan.weights !== '' ? `loaded from ${c.gan.weights}${gen ? `, ${String((gen.record as { id?: unknown }).id)}` : ''}, ${c.resolution}²` : `DCGAN ${c.resolution}², width ${c.gan.width}, ${c.gan.steps} steps of batch ${c.gan.batchSize}${c.gan.augment.length > 0 ? `, DiffAugment ${c.gan.augment.join('+')}` : ''}`}) and the methods use all ${pairs.size} photos unlabeled; evaluation settings are chosen on the validation masks; the leaderboard is the test part.`,
       `Scoring at the photos' own resolution: the photo's short side resized (area filter) to ${c.resolution}, the long side in proportion (a multiple of ${2 ** c.unet.depth}); the foreground probability upsampled bilinearly (half-pixel centres, as PyTorch's align_corners=False) to the full size, thresholded at 0.5; per-image IoU, accuracy and max F-β (melas-kyriazi protocol), mean over photos. Baselines run on the full-size photos.`,
       `Synthetic pairs: ${c.data.count}; UNet width ${c.unet.width}, depth ${c.unet.depth}, ${c.unet.steps} steps of batch ${c.unet.batchSize}, Adam ${c.unet.lr}, augmentation ${c.unet.augment.join('+') || 'none'}.`,
       `Levers: test-time flip averaging (${String(c.segment.flip)}), self-training (${c.selftrain.rounds > 0 ? `a fresh UNet, ${c.selftrain.steps} steps on the teacher's best validation variant's masks of ${c.selftrain.photos > 0 ? `the first ${c.selftrain.photos}` : 'all'} unlabeled photos` : 'off'}), GrabCut refinement seeded from the UNet's probability (${c.refine.method}; ${c.refine.definite > 1 ? 'the probability as probable labels only (p > 0.5 probable foreground)' : `definite where p ≥ ${c.refine.definite} or ≤ ${(1 - c.refine.definite).toFixed(2)}`}${c.refine.box >= 0 ? `, definite background outside the predicted mask's box enlarged by ${c.refine.box} of its size` : ''}${c.refine.rect >= 0 ? `, definite background outside the central rectangle with ${c.refine.rect} margins` : ''}${c.refine.maxSide > 0 ? `, at a longer side of at most ${c.refine.maxSide} px, mask upsampled bilinearly` : ''}, ${c.refine.iterations} iterations).`,

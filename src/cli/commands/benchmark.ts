@@ -21,7 +21,7 @@ const usage = `usage: gan-segmenter benchmark [config.yaml|json] [--quick] [key=
 Runs every method of methods=[…] and the baselines (centre ellipse, Otsu, GrabCut) on a labelled photo set
 (<dataset>/images + <dataset>/masks) split once into validation and test parts (the package's
 assets/splits/<dataset folder name>.json when it ships one — weizmann-horse: 60 / 140 — else a new seeded
-split, written to <out>/split.json). The GAN (a DCGAN trained once per out folder and settings, resumable)
+split, written to <out>/split.json). The GAN (a DCGAN trained once per out folder and settings, resumable, or gan.weights)
 and the methods use every photo unlabeled; test-time flip averaging, GrabCut refinement of the UNet's
 mask and self-training are chosen on the validation masks; the leaderboard reports the test part, scored at the photos' own
 resolution (probability upsampled bilinearly, threshold 0.5, per-image IoU). Writes <out>/report.md,
@@ -31,7 +31,8 @@ resolution (probability upsampled bilinearly, threshold 0.5, per-image IoU). Wri
 Methods: ${Object.values(METHODS).map((m) => m.name).join(', ')} (default latent-direction; a method that fails is listed with its error).
 Keys (defaults): dataset=../shared/datasets/weizmann-horse split=auto (or a split file) validation=60 (a new split's
   validation photos) limit=0 (photos per part; 0 = all) seed=0 out=out/benchmark methods=[latent-direction]
-  resolution=32 gan.steps=6000 gan.batchSize=32 gan.width=32 gan.augment=[] data.count=2000
+  resolution=32 gan.weights= (a generator file used instead of training the DCGAN, e.g. a StyleGAN2 for
+  labels4free; resolution must be its side) gan.steps=6000 gan.batchSize=32 gan.width=32 gan.augment=[] data.count=2000
   unet.width=16 unet.depth=3 unet.steps=1000 unet.batchSize=16 unet.lr=0.001 unet.augment=[flip,crop,color]
   segment.flip=auto (true | false) refine.method=auto (grabcut | none) refine.definite=1.1 (p ≥ it or ≤ 1 − it: labels GrabCut
   keeps; > 1: none) refine.iterations=5
