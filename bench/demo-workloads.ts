@@ -16,7 +16,7 @@ import { melasKyriaziSegmenterDefaults } from '../src/train/segmenter.ts';
 import { defaultGanPhases, type GanPhase } from '../src/train/phases.ts';
 import { createGanStepper, dcganTrainDefaults, type GanNetworks, type GanTrainConfig } from '../src/train/gan.ts';
 import { ilsDiscriminatorConfig, ilsganGanConfig, ilsganGeneratorConfig, ilsganPhases, ilsganPreset, layeredTrainable, LayeredDiscriminator, LayeredGenerator } from '../src/methods/ilsgan/index.ts';
-import { GANSEG_DEFAULTS, GanSegDiscriminator, ganSegDiscriminatorFor, gansegGanConfig, gansegPhases, PartGenerator, partGeneratorFor, partGeneratorModule } from '../src/methods/ganseg/index.ts';
+import { GANSEG_DEFAULTS, GanSegDiscriminator, ganSegDiscriminatorFor, gansegGanConfig, gansegPhases, PartGenerator, partGeneratorFor, partGeneratorModule, type GanSegConfig } from '../src/methods/ganseg/index.ts';
 import { createUNet } from '../src/models/unet/model.ts';
 import { createDCGANGenerator } from '../src/models/dcgan/generator.ts';
 import { createDCGANDiscriminator } from '../src/models/dcgan/discriminator.ts';
@@ -156,10 +156,12 @@ export const ilsgan64Workload = (): Workload => {
 /**
  * `ganseg64`: one step of `trainGanSeg` at GANSEG_DEFAULTS (`gan_cub_k8`, the part generator scaled to 64²,
  * batch 64, Adam 1e-4 / 4e-4 β (0.5, 0.9)): its own D and G phases, with the gradient penalty every 16 and
- * the part-area penalty every 2 steps as `gansegPhases` schedules them.
+ * the part-area penalty every 2 steps as `gansegPhases` schedules them, and `recompute` on (SPADE activation
+ * checkpointing: the same numbers, bit for bit; without it G's update needs ~23 GB at batch 64, with it ~14 GB).
+ * `batch` and `recompute` override the defaults for measurements at other sizes.
  */
-export const ganseg64Workload = (): Workload => {
-  const c = GANSEG_DEFAULTS;
+export const ganseg64Workload = (batch: number = GANSEG_DEFAULTS.batchSize, recompute = true): Workload => {
+  const c: GanSegConfig = { ...GANSEG_DEFAULTS, batchSize: batch as PositiveInt, recompute };
   const gc = partGeneratorFor(c.generator, 64);
   const init = new Rng('bench-ganseg64');
   const g = PartGenerator.create(gc, init.fork('G'));
@@ -171,7 +173,7 @@ export const ganseg64Workload = (): Workload => {
     phases: gansegPhases(g, c, c.maxEpochBatches),
     reals: uniformReals(c.batchSize, 64, 'bench-ganseg64-reals'),
     dispose: () => {},
-  }, {}, 1);
+  }, { recompute }, 1);
 };
 
 /** `tf.train.adam(lr)`'s settings, as latent-direction/train.ts uses them. */

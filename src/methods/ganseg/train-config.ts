@@ -47,6 +47,12 @@ export const GanSegConfig = t.type({
   checkpointEvery: PositiveInt,
   /** Progress events every this many steps. */
   logEvery: PositiveInt,
+  /**
+   * G's update recomputes each SPADE in the backward pass instead of keeping its intermediates
+   * (activation checkpointing, `NormMode.recompute`): the same numbers, bit for bit; about half the
+   * step's activation memory, 10–20 % more time. Not in the official code (a memory setting only).
+   */
+  recompute: t.boolean,
 }, 'GanSegConfig');
 /** See {@link GanSegConfig}. */
 export type GanSegConfig = t.TypeOf<typeof GanSegConfig>;
@@ -55,6 +61,7 @@ export type GanSegConfig = t.TypeOf<typeof GanSegConfig>;
 const TRAIN = {
   discriminator: null, iterations: 30 * 1002, batchSize: 64, lrG: 1e-4, lrD: 4e-4, beta1: 0.5, beta2: 0.9,
   gpWeight: 10, gpEvery: 16, areaPenaltyCoef: 1, penaltyEvery: 2, maxEpochBatches: 1002, checkpointEvery: 1002, logEvery: 10,
+  recompute: false,
 };
 
 /**

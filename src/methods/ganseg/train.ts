@@ -19,6 +19,7 @@ import type { GanPhase } from '../../train/phases.ts';
 import { GanSegDiscriminator, ganSegDiscriminatorFor } from './discriminator.ts';
 import { areaPenalty, centerPenalty, gansegGradientPenalty } from './losses.ts';
 import { PartGenerator } from './model.ts';
+import { untaped } from './parts.ts';
 import { partGeneratorFor, type GanSegConfig } from './train-config.ts';
 
 /**
@@ -61,7 +62,9 @@ export const gansegPhases = (g: PartGenerator, c: GanSegConfig, epochLength: num
     name: 'Dmain', network: 'D', every: 1,
     loss: (ctx) => {
       const d = ctx.networks.discriminator;
-      const fake = g.forward(g.sampleInputs(c.batchSize, ctx.rng('inputs')), { training: true }).image;
+      // G's forward outside the tape: D's gradients do not reach into G (the official step's G gradients
+      // from this loss are zeroed before G's update), so its activations need not outlive the forward.
+      const fake = untaped(() => tf.tidy(() => g.forward(g.sampleInputs(c.batchSize, ctx.rng('inputs')), { training: true }).image));
       const real = ctx.reals();
       const loss = dLogisticLoss(d.score(real, true), d.score(fake, true));
       if (c.gpWeight === 0 || batchIndex(ctx.step) % c.gpEvery !== 0) return loss;
@@ -72,7 +75,7 @@ export const gansegPhases = (g: PartGenerator, c: GanSegConfig, epochLength: num
   const gMain: GanPhase = {
     name: 'Gmain', network: 'G', every: 1,
     loss: (ctx) => {
-      const out = g.forward(g.sampleInputs(c.batchSize, ctx.rng('inputs')), { training: true });
+      const out = g.forward(g.sampleInputs(c.batchSize, ctx.rng('inputs')), { training: true, recompute: c.recompute });
       const adversarial = gNonSaturatingLoss(ctx.networks.discriminator.score(out.image, true));
       terms = undefined;
       if (batchIndex(ctx.step) % c.penaltyEvery !== 0) return adversarial;

@@ -11,8 +11,13 @@ import { ConfigError } from '../../../src/core/errors.ts';
 import { epochBatches } from '../../../src/data/batches.ts';
 import type { TrainEvent } from '../../../src/train/events.ts';
 import {
-  GANSEG_DEFAULTS, GANSEG_PRESETS, GANSEG_TRAIN_PRESETS, gansegGanConfig, gansegMethod, gansegPreset, partGeneratorFor, trainGanSeg, type GanSegConfig,
+  GANSEG_DEFAULTS, GANSEG_PRESETS, GANSEG_TRAIN_PRESETS, GanSegDiscriminator, gansegGanConfig, gansegGradientPenalty, gansegMethod, gansegPhases, gansegPreset,
+  PartGenerator, partGeneratorFor, partGeneratorModule, recomputed, trainGanSeg, untaped, type GanSegConfig,
 } from '../../../src/methods/ganseg/index.ts';
+import { Rng } from '../../../src/core/rng.ts';
+import { createGanStepper } from '../../../src/train/gan.ts';
+import { dLogisticLoss } from '../../../src/train/losses.ts';
+import type { GanPhase, GanPhaseContext } from '../../../src/train/phases.ts';
 import { decodeMethodConfig } from '../../../src/methods/spec.ts';
 import { TINY } from './tiny.ts';
 
@@ -76,4 +81,93 @@ test('trainGanSeg tiny 16², 4 steps of batch 4 on 8 images: finite losses, pena
     reals.dispose();
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('Dmain runs G outside the tape (untaped): D, G and G\'s running statistics bit-identical to a taped G forward after steps 0 (gradient penalty) and 1, without G\'s activations alive in D\'s loss', () => {
+  const c = TINY, side = 16;
+  const before = tf.memory().numTensors;
+  const reals = tf.tidy(() => tf.tanh(tf.randomNormal([c.batchSize, side, side, 3], 0, 1, 'float32', 7)) as tf.Tensor4D);
+  const run = (taped: boolean) => {
+    const init = new Rng('dmain-untaped');
+    const gc = partGeneratorFor(c.generator, side);
+    const g = PartGenerator.create(gc, init.fork('G')), copy = PartGenerator.create(gc, init.fork('G'));
+    const d = GanSegDiscriminator.create(c.discriminator!, side, init.fork('D'));
+    const [dMain, gMain] = gansegPhases(g, c, 2) as [GanPhase, GanPhase];
+    // The official step: G's forward on the tape (its gradients from D's loss are discarded).
+    const tapedLoss = (ctx: GanPhaseContext): tf.Scalar => {
+      const fake = g.forward(g.sampleInputs(c.batchSize, ctx.rng('inputs')), { training: true }).image;
+      const real = ctx.reals();
+      const loss = dLogisticLoss(d.score(real, true), d.score(fake, true));
+      return ctx.step % c.gpEvery !== 0 ? loss : tf.add(loss, gansegGradientPenalty((x) => d.score(x, true), real, c.gpWeight)) as tf.Scalar;
+    };
+    const live: number[] = [];
+    const dPhase: GanPhase = { ...dMain, loss: (ctx) => { const l = (taped ? tapedLoss : dMain.loss)(ctx); live.push(tf.memory().numTensors); return l; } };
+    const stepper = createGanStepper({ config: gansegGanConfig(c, 0), networks: { generator: partGeneratorModule(g), generatorEma: partGeneratorModule(copy), discriminator: d }, phases: [dPhase, gMain], reals: () => tf.clone(reals) });
+    const losses = [0, 1].map((s) => stepper.step(s).scalars);
+    const out = { losses, live, g: values([...g.variables(), ...g.stateVariables()]), d: values(d.variables()) };
+    stepper.dispose(); g.dispose(); copy.dispose(); d.dispose();
+    return out;
+  };
+  const ours = run(false), official = run(true);
+  assert.deepEqual(ours.losses, official.losses);
+  assert.ok(same(ours.g, official.g), 'G (weights and running statistics) bit-identical');
+  assert.ok(same(ours.d, official.d), 'D bit-identical');
+  ours.live.forEach((n, i) => assert.ok(n < official.live[i]! - 100, `step ${i}: ${n} tensors alive at the end of D's loss, taped G: ${official.live[i]}`));
+  reals.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('untaped: no gradient through its result, nothing recorded, same values', () => {
+  const x = tf.variable(tf.tensor1d([1, -2, 3]));
+  const { value, grads } = tf.variableGrads(() => {
+    const y = untaped(() => tf.mul(x, x));
+    assert.equal(y.size, 3);
+    return tf.sum(tf.add(tf.mul(x, 2), y)) as tf.Scalar;
+  }, [x]);
+  assert.equal(value.dataSync()[0], 2 * 2 + 14);
+  assert.deepEqual([...grads[x.name]!.dataSync()], [2, 2, 2]);
+  tf.dispose([value, ...Object.values(grads)]);
+  x.dispose();
+});
+
+test('recompute (SPADE activation checkpointing): G, D and running statistics bit-identical to the plain step after steps 0–2, fewer bytes alive at the end of G\'s loss, no leak', () => {
+  const side = 16;
+  const before = tf.memory().numTensors;
+  const reals = tf.tidy(() => tf.tanh(tf.randomNormal([TINY.batchSize, side, side, 3], 0, 1, 'float32', 9)) as tf.Tensor4D);
+  const run = (recompute: boolean) => {
+    const c = { ...TINY, recompute };
+    const init = new Rng('recompute');
+    const gc = partGeneratorFor(c.generator, side);
+    const g = PartGenerator.create(gc, init.fork('G')), copy = PartGenerator.create(gc, init.fork('G'));
+    const d = GanSegDiscriminator.create(c.discriminator!, side, init.fork('D'));
+    const [dMain, gMain] = gansegPhases(g, c, 2) as [GanPhase, GanPhase];
+    const live: number[] = [];
+    const gPhase: GanPhase = { ...gMain, loss: (ctx) => { const l = gMain.loss(ctx); live.push(tf.memory().numBytes); return l; } };
+    const stepper = createGanStepper({ config: gansegGanConfig(c, 0), networks: { generator: partGeneratorModule(g), generatorEma: partGeneratorModule(copy), discriminator: d }, phases: [dMain, gPhase], reals: () => tf.clone(reals) });
+    const losses = [0, 1, 2].map((s) => stepper.step(s).scalars);
+    const out = { losses, live, g: values([...g.variables(), ...g.stateVariables()]), d: values(d.variables()) };
+    stepper.dispose(); g.dispose(); copy.dispose(); d.dispose();
+    return out;
+  };
+  const plain = run(false), ours = run(true);
+  assert.deepEqual(ours.losses, plain.losses);
+  assert.ok(same(ours.g, plain.g), 'G (weights and running statistics) bit-identical');
+  assert.ok(same(ours.d, plain.d), 'D bit-identical');
+  ours.live.forEach((b, i) => assert.ok(b < plain.live[i]!, `step ${i}: ${b} bytes alive at the end of G's loss, plain: ${plain.live[i]}`));
+  reals.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('recomputed: gradients of a checkpointed function equal the plain ones, through variables too', () => {
+  const w = tf.variable(tf.tensor2d([[0.5, -1], [2, 0.25]]));
+  const x = tf.tensor2d([[1, 2], [-3, 4]]);
+  const f = (_again: boolean, a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.leakyRelu(tf.matMul(a, b), 0.2);
+  const plain = tf.variableGrads(() => tf.sum(tf.square(f(false, x, w))) as tf.Scalar, [w]);
+  const again: boolean[] = [];
+  const ours = tf.variableGrads(() => tf.sum(tf.square(recomputed((a, ...xs) => { again.push(a); return f(a, xs[0]!, xs[1]!); }, [x, w]))) as tf.Scalar, [w]);
+  assert.deepEqual(again, [false, true]);
+  assert.equal(ours.value.dataSync()[0], plain.value.dataSync()[0]);
+  assert.deepEqual([...ours.grads[w.name]!.dataSync()], [...plain.grads[w.name]!.dataSync()]);
+  tf.dispose([plain.value, ours.value, ...Object.values(plain.grads), ...Object.values(ours.grads), x]);
+  w.dispose();
 });
