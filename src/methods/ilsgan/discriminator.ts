@@ -20,6 +20,7 @@ import { applyStateDict, hwioFromOihw, inOutFromOutIn, oihwFromHwio, outInFromIn
 import { createEqualLinear, equalLinear, equalLinearVariables, type EqualLinear } from '../../nn/equalized.ts';
 import { minibatchStddev } from '../../nn/minibatch-stddev.ts';
 import { convLayer, convLayerVariables, createConvLayer, type ConvLayer } from '../../nn/resblock.ts';
+import { clampSymmetric, leakyReluClamp } from './ops.ts';
 
 /** Settings of the NVlabs discriminator. */
 export interface LayeredDiscriminatorConfig {
@@ -72,7 +73,11 @@ export interface LayeredDiscriminatorParams {
 export const ilsDiscriminatorConfig = (resolution: number): LayeredDiscriminatorConfig =>
   ({ resolution, channelBase: 16384, channelMax: 256, convClamp: 256, mbstdGroup: 4 });
 
-const clamp = (x: tf.Tensor4D, c: number): tf.Tensor4D => tf.clipByValue(x, -c, c);
+const clamp = (x: tf.Tensor4D, c: number): tf.Tensor4D => clampSymmetric(x, c);
+
+/** `clamp(convLayer(p, x), c)`, with an activated layer's bias, leaky ReLU, gain and clamp as {@link leakyReluClamp}. */
+const convClamped = (p: ConvLayer, x: tf.Tensor4D, c: number): tf.Tensor4D =>
+  tf.tidy(() => (p.activate ? leakyReluClamp(convLayer({ ...p, activate: false }, x), p.activateBias as tf.Tensor1D | undefined, c) : clamp(convLayer(p, x), c)));
 
 /**
  * NVlabs' resnet `Discriminator` (unconditional): images [N,R,R,3] → logits [N,1].
@@ -138,13 +143,13 @@ export class LayeredDiscriminator implements Module {
       assertShape('LayeredDiscriminator.apply', images, [null, r, r, 3], 'images');
       let x = images;
       for (const b of this.params.blocks) {
-        if (b.fromrgb) x = clamp(convLayer(b.fromrgb, x), cc);
+        if (b.fromrgb) x = convClamped(b.fromrgb, x, cc);
         const y = convLayer(b.skip, x);
-        const h = clamp(convLayer(b.conv1, clamp(convLayer(b.conv0, x), cc)), cc);
+        const h = convClamped(b.conv1, convClamped(b.conv0, x, cc), cc);
         x = tf.mul(tf.add(y, h), Math.SQRT1_2);
       }
       const p = this.params;
-      x = clamp(convLayer(p.conv, minibatchStddev(x, this.config.mbstdGroup)), cc); // [N,4,4,C]
+      x = convClamped(p.conv, minibatchStddev(x, this.config.mbstdGroup), cc); // [N,4,4,C]
       const flat = tf.transpose(x, [0, 3, 1, 2]).reshape([x.shape[0], -1]) as tf.Tensor2D; // PyTorch's flatten(1) of NCHW
       return equalLinear(p.out, equalLinear(p.fc, flat));
     });

@@ -7,6 +7,7 @@
  * @module
  */
 export * from './config.ts';
+export * from './ops.ts';
 export * from './networks.ts';
 export * from './model.ts';
 export * from './discriminator.ts';

@@ -24,6 +24,26 @@ import { ilsGeneratorLoss, ilsSigma } from './losses.ts';
 import { LayeredGenerator } from './model.ts';
 import { ilsganGeneratorConfig, type IlsganConfig } from './train-config.ts';
 
+/** The part of tfjs's engine state {@link untaped} raises. */
+interface EngineDepth {
+  readonly state: { kernelDepth: number };
+}
+
+/**
+ * Run `f` without recording its ops on the active gradient tape (`torch.no_grad()`): tfjs tapes an op
+ * only at kernel depth 0. Same values; its result is a constant to the tape, and none of its
+ * intermediates are kept for a backward pass.
+ */
+const untaped = <T>(f: () => T): T => {
+  const state = (tf.engine() as unknown as EngineDepth).state;
+  state.kernelDepth++;
+  try {
+    return f();
+  } finally {
+    state.kernelDepth--;
+  }
+};
+
 /**
  * The layered generator as a `TrainableGenerator`: `generate(z)` is the composite (const noise,
  * unshifted: what the sample grids show), `variables()` all of G's.
@@ -135,7 +155,9 @@ export const ilsganPhases = (g: LayeredGenerator, c: IlsganConfig, gan: GanTrain
     name: 'Dmain', network: 'D', every: 1,
     loss: (ctx) => {
       const d = ctx.networks.discriminator;
-      const l = fakes(ctx);
+      // G's pass outside the tape (the reference's G has requires_grad off in Dmain): no gradient reaches
+      // G, and G's saved activations (GBs at 64², batch 32) are not held until D's backward pass ends.
+      const l = untaped(() => fakes(ctx));
       const realLogits = d.score(ctx.augment('augReal')(ctx.reals()), true); // run_D: augment_pipe on every D input
       ctx.reportRealLogits?.(realLogits);
       return dLogisticLoss(realLogits, d.score(ctx.augment('augFake')((l.shifted ?? l).composite), true));
