@@ -21,6 +21,7 @@ export * from './lock.ts';
 export * from './loop.ts';
 export * from './gan.ts';
 export * from './phases.ts';
+export * from './tape.ts';
 // The step-indexed batchers live in `data/batches.ts`; re-exported here, where the public surface had them.
 export { epochBatchIndices, epochBatches } from '../data/batches.ts';
 export * from './segmenter.ts';

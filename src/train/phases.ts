@@ -14,6 +14,7 @@ import type { GanNetworks, GanTrainConfig } from './gan.ts';
 import type { Scalars } from './log.ts';
 import { pathLengthPenalty, r1Penalty } from './regularizers.ts';
 import type { MinimizeResult } from './step.ts';
+import { untaped } from './tape.ts';
 
 // ---------------------------------------------------------------------------
 // Types
@@ -201,7 +202,8 @@ export const discriminatorPhase = (): GanPhase => ({
   every: 1,
   loss: (ctx) => {
     const { generator: g, discriminator: d } = ctx.networks;
-    const fakes = g.generate(ctx.latents('z'), true);
+    // Off the tape: D's gradients never reach G, so none of G's activations need to live until D's backward.
+    const fakes = untaped(() => g.generate(ctx.latents('z'), true));
     const real = ctx.reals();
     const augR = ctx.augment('augReal'), augF = ctx.augment('augFake');
     const realLogits = d.score(augR(real), true);

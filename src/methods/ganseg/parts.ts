@@ -12,6 +12,7 @@ import type { Rng } from '../../core/rng.ts';
 import { assertShape } from '../../core/tensor.ts';
 import { conv2d, createConv2d, createLinear, layerVariables, linear, type Conv2dParams, type LinearParams } from '../../nn/conv.ts';
 import { batchNorm, type BatchNormParams } from '../../nn/norm.ts';
+import { untaped } from '../../train/tape.ts';
 
 /**
  * LeakyReLU slope used everywhere in the official generator (and the kaiming init's `a`).
@@ -92,32 +93,11 @@ export interface NormMode {
   readonly recompute?: boolean;
 }
 
-/** The part of tfjs's engine state {@link untaped} changes. */
+/** The part of tfjs's engine state {@link recomputed} reads and restores. */
 interface EngineDepth {
   state: { kernelDepth: number; gradientDepth: number; activeTape: unknown };
 }
 const engineState = (): EngineDepth['state'] => (tf.engine() as unknown as EngineDepth).state;
-
-/**
- * Run `f` without recording its ops on an active gradient tape (`torch.no_grad()` for tfjs): what
- * `f` computes is the same, but no tape node keeps its intermediate tensors alive until the
- * backward pass is over, and nothing flows back through its result (a constant to the tape).
- * tfjs records an op only at kernel depth 0 (ops inside a kernel are not taped); this raises it.
- *
- * @example
- * ```ts
- * const fakes = untaped(() => g.forward(inputs, { training: true }).image); // D's step: no gradient to G
- * ```
- */
-export const untaped = <T>(f: () => T): T => {
-  const state = engineState();
-  state.kernelDepth++;
-  try {
-    return f();
-  } finally {
-    state.kernelDepth--;
-  }
-};
 
 /**
  * `f(...inputs)` as one node of the gradient tape that keeps only `inputs` (activation

@@ -19,7 +19,7 @@ import type { GanPhase } from '../../train/phases.ts';
 import { GanSegDiscriminator, ganSegDiscriminatorFor } from './discriminator.ts';
 import { areaPenalty, centerPenalty, gansegGradientPenalty } from './losses.ts';
 import { PartGenerator } from './model.ts';
-import { untaped } from './parts.ts';
+import { untaped } from '../../train/tape.ts';
 import { partGeneratorFor, type GanSegConfig } from './train-config.ts';
 
 /**

@@ -19,30 +19,11 @@ import { dcganTrainDefaults, trainGan, type GanTrainConfig, type RealBatches, ty
 import { dLogisticLoss } from '../../train/losses.ts';
 import type { RunResult } from '../../train/loop.ts';
 import { r1Phase, type GanPhase, type GanPhaseContext } from '../../train/phases.ts';
+import { untaped } from '../../train/tape.ts';
 import { LayeredDiscriminator, ilsDiscriminatorConfig } from './discriminator.ts';
 import { ilsGeneratorLoss, ilsSigma } from './losses.ts';
 import { LayeredGenerator } from './model.ts';
 import { ilsganGeneratorConfig, type IlsganConfig } from './train-config.ts';
-
-/** The part of tfjs's engine state {@link untaped} raises. */
-interface EngineDepth {
-  readonly state: { kernelDepth: number };
-}
-
-/**
- * Run `f` without recording its ops on the active gradient tape (`torch.no_grad()`): tfjs tapes an op
- * only at kernel depth 0. Same values; its result is a constant to the tape, and none of its
- * intermediates are kept for a backward pass.
- */
-const untaped = <T>(f: () => T): T => {
-  const state = (tf.engine() as unknown as EngineDepth).state;
-  state.kernelDepth++;
-  try {
-    return f();
-  } finally {
-    state.kernelDepth--;
-  }
-};
 
 /**
  * The layered generator as a `TrainableGenerator`: `generate(z)` is the composite (const noise,
