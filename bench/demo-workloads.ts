@@ -1,8 +1,8 @@
 /**
  * The small workloads users actually run (the demo's sizes), built from the library's own
  * models, losses, `Adam` and `minimize` exactly as its training loops call them. PyTorch twins:
- * tools/bench/torch_bench.py (`demo-unet`, `dcgan32`, `direction`; `pairs1k`, `ilsgan64` and
- * `ganseg64` are tfjs only). GAN steps go through {@link ganStepWorkload}, `trainGan`'s step.
+ * tools/bench/torch_bench.py (`demo-unet`, `dcgan32`, `direction`, and the opt-in `ilsgan64` and
+ * `ganseg64`; `pairs1k` is tfjs only). GAN steps go through {@link ganStepWorkload}, `trainGan`'s step.
  *
  * @module
  */

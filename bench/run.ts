@@ -39,6 +39,8 @@ interface Spec {
   torch?: boolean;
   /** Runs only when named in `--workloads` (slow ones). */
   optIn?: boolean;
+  /** Per-process time limit in seconds (default: 900 for PyTorch, 600 for tfjs). The full-size GAN steps need more. */
+  timeoutS?: number;
 }
 
 const argv = process.argv.slice(2);
@@ -68,8 +70,8 @@ const SPECS: Spec[] = [
   { name: 'dcgan32', what: 'DCGAN G+D step (dcganSmall32, logistic loss, Adam 2e-4 β 0.5) + G EMA, batch 32, 32×32', backends: ['native', 'wasm'], warmup: 3, steps: 15, slowSteps: 3 },
   { name: 'direction', what: 'latent-direction search iteration on the shipped 32² DCGAN, batch 32', backends: ['native', 'wasm'], warmup: 3, steps: 15, slowSteps: 3 },
   { name: 'pairs1k', what: '1000 synthetic pairs (G(z), G(z + d), mask filters) from the shipped 32² DCGAN, tfjs only', backends: ['native', 'wasm'], warmup: 1, steps: 3, slowSteps: 1, torch: false },
-  { name: 'ilsgan64', what: 'ILSGAN step (ILS_predL: layered StyleGAN2 G+D, ADA, CLUB, lazy R1), batch 32, 64×64, tfjs only', backends: ['native'], warmup: 1, steps: 3, slowSteps: 1, torch: false, optIn: true },
-  { name: 'ganseg64', what: 'GANSeg step (gan_cub_k8 part G scaled to 64², D, lazy GP), batch 64, 64×64, tfjs only', backends: ['native'], warmup: 1, steps: 3, slowSteps: 1, torch: false, optIn: true },
+  { name: 'ilsgan64', what: 'ILSGAN step (ILS_predL: layered StyleGAN2 G+D, ADA, CLUB, lazy R1), batch 32, 64×64', backends: ['native'], warmup: 1, steps: 3, slowSteps: 1, optIn: true, timeoutS: 3600 },
+  { name: 'ganseg64', what: 'GANSeg step (gan_cub_k8 part G scaled to 64², D, lazy GP, recompute), batch 64, 64×64', backends: ['native'], warmup: 1, steps: 3, slowSteps: 1, optIn: true, timeoutS: 3600 },
 ];
 
 const only = opt('workloads')?.split(',');
@@ -92,7 +94,7 @@ const runTorch = (s: Spec): Measurement => {
   const steps = quick ? Math.min(3, s.steps) : s.steps;
   const r = spawnSync(python, ['tools/bench/torch_bench.py', '--workload', s.name, '--warmup', String(s.warmup), '--steps', String(steps), '--threads', String(threads)], {
     encoding: 'utf8',
-    timeout: 900_000,
+    timeout: (s.timeoutS ?? 900) * 1000,
   });
   if (r.status !== 0) return { error: (r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-1)[0] ?? 'failed' };
   return lastJson(r.stdout);
@@ -105,7 +107,7 @@ const runTfjs = (s: Spec, backend: string): Measurement => {
   const r = spawnSync(
     process.execPath,
     ['--import', 'tsx', 'bench/worker.ts', '--backend', backend, '--workload', s.name, '--warmup', String(warmup), '--steps', String(steps)],
-    { encoding: 'utf8', timeout: 600_000, env: { ...process.env, GAN_SEGMENTER_THREADS: String(threads), NODE_OPTIONS: '--max-old-space-size=8192' } },
+    { encoding: 'utf8', timeout: (s.timeoutS ?? 600) * 1000, env: { ...process.env, GAN_SEGMENTER_THREADS: String(threads), NODE_OPTIONS: '--max-old-space-size=8192' } },
   );
   if (r.status !== 0 && !r.stdout) return { error: (r.stderr || String(r.error)).trim().split('\n').slice(-1)[0] ?? 'failed' };
   return lastJson(r.stdout);
