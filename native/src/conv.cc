@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <dlfcn.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -52,6 +53,7 @@ static void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float
   Gemm& g = gemmLib();
   // oneDNN pays a fixed cost per call (kernel generation, OpenMP fork); small products go to OpenBLAS.
   if (g.dnnl && double(m) * double(n) * double(k) >= double(1 << 22)) {
+    SignalsDeferred deferred;  // its JIT kernels move rsp into the heap (see kernels.h)
     g.dnnl(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
     return;
   }
@@ -62,6 +64,14 @@ static void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float
               a, int(lda), b, int(ldb), beta, c, int(ldc));
   if (small) openblas_set_num_threads(gThreads);
 }
+
+SignalsDeferred::SignalsDeferred() {
+  sigset_t s;
+  sigfillset(&s);
+  for (int sync : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS}) sigdelset(&s, sync);
+  pthread_sigmask(SIG_BLOCK, &s, &old_);
+}
+SignalsDeferred::~SignalsDeferred() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
 
 void setThreads(int t) {
   gThreads = std::max(1, t);

@@ -201,6 +201,7 @@ Entry* lookup(const ConvGeom& g, int kind, bool all) {
 }  // namespace
 
 bool dnnlConv(int kind, const ConvGeom& g, const float* a, const float* b, float* c, bool all) {
+  SignalsDeferred deferred;  // gemm-based primitives run oneDNN's JIT SGEMM kernels (see kernels.h)
   Entry* e = lookup(g, kind, all);
   if (!e) return false;
   try {
@@ -224,6 +225,7 @@ bool dnnlConv(int kind, const ConvGeom& g, const float* a, const float* b, float
 }
 
 const char* dnnlConvImpl(const ConvGeom& g, int kind, bool all) {
+  SignalsDeferred deferred;  // as in dnnlConv: creating the engine / primitives calls into oneDNN
   Entry* e = lookup(g, kind, all);
   return e ? e->impl.c_str() : "";
 }

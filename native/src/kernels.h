@@ -3,6 +3,8 @@
 // and a few fused element-wise loops. All functions are synchronous and thread-safe
 // for distinct outputs; parallelism: OpenBLAS / oneDNN (OpenMP) threads + a small std::thread split.
 #pragma once
+#include <signal.h>
+
 #include <cstdint>
 #include <functional>
 
@@ -19,6 +21,28 @@ struct ConvGeom {
 
 void setThreads(int t);
 int threads();
+/**
+ * While alive, the calling thread defers asynchronous signals (its old mask comes back after).
+ * oneDNN 2.x's JIT SGEMM kernels (jit_avx512_common_gemm_f32, jit_avx_gemm_f32; dnnl_sgemm and
+ * oneDNN's gemm-based primitives) point rsp into a heap buffer while they run
+ * (uxlfoundation/oneDNN#4845, fixed in oneDNN 3.11 by #4855/#4859): a signal handled meanwhile
+ * on that thread (SIGPROF of `node --cpu-prof`, SIGINT, SIGCHLD, ...) gets its frame pushed onto
+ * the heap below that pointer and corrupts malloc's chunks. Every call into oneDNN runs inside
+ * one; the OpenMP threads oneDNN starts inside one inherit the mask and never take such a
+ * signal. A deferred signal is handled when the region ends. Synchronous fault signals (SEGV,
+ * BUS, FPE, ILL, TRAP, SYS) are not deferred: blocked, they would kill the process.
+ */
+class SignalsDeferred {
+ public:
+  SignalsDeferred();
+  ~SignalsDeferred();
+  SignalsDeferred(const SignalsDeferred&) = delete;
+  SignalsDeferred& operator=(const SignalsDeferred&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
 /** Run f(begin, end) over [0, total) split across the worker threads. */
 void parallelFor(int64_t total, int64_t minPerThread, const std::function<void(int64_t, int64_t)>& f);
 
