@@ -166,7 +166,7 @@ const scaledConv = (x: tf.Tensor4D, s: tf.Tensor2D, w: tf.Tensor4D, up: boolean)
 
 /**
  * `modulatedConv2d` (src/nn/modulated-conv.ts, the non-fused NVlabs path) with its first half as
- * {@link scaledConv}: the same ops in the same order, the same values and gradients.
+ * `scaledConv` (the plain composition): the same ops in the same order, the same values and gradients.
  *
  * @example
  * ```ts
