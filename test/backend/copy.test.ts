@@ -92,3 +92,23 @@ test('cpu Transpose (strided odometer) equals index arithmetic for ranks 1–5 a
     }
   }
 });
+
+test('cpu Transpose merges dims and drops size-1 ones exactly: every permutation of ranks 1–4 on shapes with mergeable and size-1 dims, rank 6, identity, all-ones; float32 and int32', () => {
+  const perms = (n: number): number[][] => (n === 0 ? [[]] : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
+  const check = (shape: number[], perm: number[]): void => {
+    const data = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i + 1);
+    const outShape = perm.map((p) => shape[p]!);
+    const ref: number[] = [];
+    forEachIndex(outShape, (idx) => { const src = new Array<number>(shape.length); perm.forEach((p, k) => { src[p] = idx[k]!; }); ref.push(data[flatIndex(src, shape)]!); });
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = tf.tensor(data, shape, dtype), y = tf.transpose(x, perm);
+      assert.deepEqual(y.shape, outShape);
+      assert.deepEqual(Array.from(y.dataSync()), ref, `${dtype} shape ${shape} perm ${perm}`);
+      tf.dispose([x, y]);
+    }
+  };
+  for (const shape of [[7], [3, 5], [2, 3, 4], [1, 3, 1, 4], [2, 1, 3, 40], [4, 5, 6, 3], [2, 33, 3, 2]]) for (const perm of perms(shape.length)) check(shape, perm);
+  check([2, 3, 2, 2, 3, 2], [5, 3, 1, 0, 4, 2]);
+  check([2, 3, 2, 2, 3, 2], [0, 1, 2, 3, 4, 5]);
+  check([1, 1, 1], [2, 0, 1]);
+});

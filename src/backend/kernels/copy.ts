@@ -74,17 +74,27 @@ export const padByRows: KernelFactory = (_backendName, original) => numericKerne
   return make(args.backend, outShape, x.dtype, out);
 });
 
-/** `Transpose` with an odometer over the output and a strided inner loop (falls back for strings). */
+/**
+ * `Transpose` with an odometer over the output and a strided inner loop (falls back for strings).
+ * Size-1 dims are dropped and output dims that are also adjacent in the input are merged first, so
+ * an NHWC ↔ NCHW transpose is a 3-D walk with long inner runs.
+ */
 export const transposeStrided: KernelFactory = (_backendName, original) => numericKernel('Transpose', original, (args, x, v) => {
   const perm = args.attrs?.['perm'] as number[];
-  const rank = x.shape.length;
   const outShape = perm.map((p) => x.shape[p]!);
   const n = outShape.reduce((a, b) => a * b, 1);
   const out = newLike(v, n);
-  if (rank === 0 || n === 0) { if (n) out[0] = v[0]!; return make(args.backend, outShape, x.dtype, out); }
   const ss = strides(x.shape);
-  const step = perm.map((p) => ss[p]!); // source stride of each output dim
-  const inner = outShape[rank - 1]!, innerStep = step[rank - 1]!;
+  const len: number[] = [], step: number[] = []; // merged output dims: length and source stride
+  for (const p of perm) {
+    const l = x.shape[p]!, st = ss[p]!;
+    if (l === 1) continue;
+    const last = len.length - 1;
+    if (last >= 0 && step[last] === st * l) { len[last] = len[last]! * l; step[last] = st; } else { len.push(l); step.push(st); }
+  }
+  const rank = len.length;
+  if (rank === 0 || n === 0) { if (n) out[0] = v[0]!; return make(args.backend, outShape, x.dtype, out); }
+  const inner = len[rank - 1]!, innerStep = step[rank - 1]!;
   const idx = new Array<number>(rank - 1).fill(0);
   let o = 0;
   for (;;) {
@@ -93,7 +103,7 @@ export const transposeStrided: KernelFactory = (_backendName, original) => numer
     if (innerStep === 1) { out.set(v.subarray(s, s + inner), o); o += inner; }
     else for (let j = 0; j < inner; j++, s += innerStep) out[o++] = v[s]!;
     let k = rank - 2;
-    while (k >= 0) { if (++idx[k]! < outShape[k]!) break; idx[k] = 0; k--; }
+    while (k >= 0) { if (++idx[k]! < len[k]!) break; idx[k] = 0; k--; }
     if (k < 0) break;
   }
   return make(args.backend, outShape, x.dtype, out);

@@ -1,5 +1,5 @@
 /**
- * Native element-wise, reduction, split, gather, tile, transpose, reverse, fill, max-pool-gradient and depthwise-convolution kernels for the cpu backend.
+ * Native element-wise, reduction, split, gather, tile, reverse, fill, max-pool-gradient and depthwise-convolution kernels for the cpu backend.
  * These dominated a UNet training step once the convolutions were native (bench/README.md).
  *
  * @module
@@ -330,14 +330,6 @@ export const makeElementwiseKernels = (
     const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
     return args.backend.makeTensorInfo(outShape, 'float32', out);
   };
-  kernels['Transpose'] = (args) => {
-    const { x } = args.inputs;
-    const perm = args.attrs?.['perm'] as number[] | undefined;
-    if (!x || !perm || x.dtype !== 'float32' || perm.length !== x.shape.length || size(x.shape) === 0) return fallback('Transpose', args);
-    const out = alloc(size(x.shape));
-    transposeInto(f32(args.backend, x), x.shape, perm, out);
-    return args.backend.makeTensorInfo(perm.map((p) => x.shape[p]!), 'float32', out);
-  };
   kernels['Reverse'] = (args) => {
     const { x } = args.inputs;
     if (!x || x.dtype !== 'float32' || size(x.shape) < MIN_NATIVE) return fallback('Reverse', args);
@@ -374,42 +366,6 @@ export const reverseInto = (src: Float32Array, shape: readonly number[], axes: r
       else if (inner >= 32) out.set(src.subarray(sj, sj + inner), oj);
       else for (let k = 0; k < inner; k++) out[oj + k] = src[sj + k]!;
     }
-  };
-  walk(0, 0, 0);
-};
-
-/**
- * `tf.transpose` of a row-major `src` with shape `shape` by `perm` into `out` (output dim i is input
- * dim `perm[i]`). Size-1 dims are dropped and output dims that are also adjacent in the input are
- * merged first, so an NHWC ↔ NCHW transpose is a 3-D walk whose contiguous runs are single copies;
- * tfjs's kernel computes every element's index through arrays (~0.1–1 µs per element).
- */
-export const transposeInto = (src: Float32Array, shape: readonly number[], perm: readonly number[], out: Float32Array): void => {
-  const stride = tf.util.computeStrides(shape as number[]).concat([1]);
-  const dims: { n: number; st: number }[] = [];
-  for (const p of perm) {
-    const n = shape[p]!, st = stride[p]!;
-    if (n === 1) continue;
-    const last = dims[dims.length - 1];
-    if (last && last.st === st * n) { last.n *= n; last.st = st; } else dims.push({ n, st });
-  }
-  const total = out.length;
-  if (dims.length === 0) { if (total > 0) out[0] = src[0]!; return; }
-  const r = dims.length, inner = dims[r - 1]!;
-  const walk = (d: number, s: number, o: number): number => {
-    if (d === r - 1) {
-      const n = inner.n, st = inner.st;
-      if (st === 1) {
-        if (n >= 32) out.set(src.subarray(s, s + n), o);
-        else for (let k = 0; k < n; k++) out[o + k] = src[s + k]!;
-      } else {
-        for (let k = 0; k < n; k++, s += st) out[o + k] = src[s]!;
-      }
-      return o + n;
-    }
-    const { n, st } = dims[d]!;
-    for (let j = 0; j < n; j++, s += st) o = walk(d + 1, s, o);
-    return o;
   };
   walk(0, 0, 0);
 };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { disableNative, enableNative, nativeStatus } from '../../../src/backend/native/index.ts';
 import { loadAddon } from '../../../src/backend/native/addon.ts';
-import { broadcastGeometry, reverseInto, tileInto, transposeInto } from '../../../src/backend/native/elementwise.ts';
+import { broadcastGeometry, reverseInto, tileInto } from '../../../src/backend/native/elementwise.ts';
 import { registerGradientFixes } from '../../../src/backend/gradients/index.ts';
 import { BATCH_NORM_TRAIN, fusedAdamUpdate, fusedBatchNormTrain, hasFusedKernel } from '../../../src/core/fused-ops.ts';
 import { batchNorm, batchNormRelu, createBatchNorm } from '../../../src/nn/norm.ts';
@@ -259,41 +259,6 @@ test('native gather matches on axis 0 (batch rows), a middle axis and 2-D indice
   await enableNative({ threads: 2 });
   assert.throws(() => tf.gather(x, tf.tensor1d([10], 'int32'), 0).dataSync());
   tf.dispose([x, y, rows, mid, cols]);
-});
-
-test('transposeInto permutes exactly like the index definition of transpose (every permutation of rank 1–4, size-1 and mergeable dims, rank 6)', () => {
-  const perms = (n: number): number[][] => (n === 0 ? [[]] : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
-  const check = (shape: number[], perm: number[]): void => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const src = Float32Array.from({ length: n }, (_, i) => i + 1);
-    const out = new Float32Array(n).fill(NaN);
-    transposeInto(src, shape, perm, out);
-    const outShape = perm.map((p) => shape[p]!);
-    const inStride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-    for (let o = 0; o < n; o++) {
-      let rem = o, s = 0;
-      for (let d = outShape.length - 1; d >= 0; d--) { const k = rem % outShape[d]!; rem = Math.floor(rem / outShape[d]!); s += k * inStride[perm[d]!]!; }
-      if (out[o] !== src[s]) assert.fail(`shape ${shape} perm ${perm}: out[${o}] = ${out[o]}, want src[${s}] = ${src[s]}`);
-    }
-  };
-  for (const shape of [[7], [3, 5], [2, 3, 4], [1, 3, 1, 4], [2, 1, 3, 40], [4, 5, 6, 3], [2, 33, 3, 2]]) for (const perm of perms(shape.length)) check(shape, perm);
-  check([2, 3, 2, 2, 3, 2], [5, 3, 1, 0, 4, 2]);
-  check([2, 3, 2, 2, 3, 2], [0, 1, 2, 3, 4, 5]);
-  check([1, 1, 1], [2, 0, 1]);
-});
-
-test('native transpose matches tfjs (NHWC ↔ NCHW, a filter transpose, 2-D, identity, int32 falls back) and its gradient', { skip }, async () => {
-  const x = rand([4, 8, 6, 16]), w = rand([3, 3, 16, 32]), m = rand([70, 90]);
-  await agree('transpose NHWC → NCHW', () => tf.transpose(x, [0, 3, 1, 2]));
-  await agree('transpose NCHW → NHWC', () => tf.transpose(tf.transpose(x, [0, 3, 1, 2]), [0, 2, 3, 1]));
-  await agree('transpose filter', () => tf.transpose(w, [0, 1, 3, 2]));
-  await agree('transpose 2-D', () => tf.transpose(m));
-  await agree('transpose identity', () => tf.transpose(x, [0, 1, 2, 3]));
-  await agree('transpose grad', () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.transpose(t, [2, 0, 3, 1]), tf.transpose(x, [2, 0, 3, 1]))))(x));
-  await enableNative({ threads: 2 });
-  const i = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
-  assert.deepEqual(Array.from(tf.transpose(i).dataSync()), [1, 4, 2, 5, 3, 6]);
-  tf.dispose([x, w, m, i]);
 });
 
 test('reverseInto reverses blocks exactly like the index definition of reverse', () => {
