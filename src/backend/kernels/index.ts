@@ -8,6 +8,7 @@
  * | wasm | `Conv2DBackpropInput` (naive loop) | forward conv with the phase-split flipped filter |
  * | wasm | `DepthwiseConv2dNativeBackpropInput` (none) | multiplier 1: forward depthwise conv with the phase-split flipped filter; else loops in JS |
  * | wasm | `DepthwiseConv2dNativeBackpropFilter`, `UnsortedSegmentSum` (none) | loops in JS |
+ * | cpu | `UnsortedSegmentSum` (`tf.gather`'s gradient: one equal/cast/multiply/sum pass over all of `x` per segment) | the same loop as wasm's |
  * | cpu | `Conv2D` (~1 GFLOP/s), `Conv2DBackpropFilter` (~0.01–0.02 GFLOP/s) | blocked GEMMs in JS |
  * | cpu | `Conv2DBackpropInput` (~1 GFLOP/s) | forward conv (the GEMM above) with the phase-split flipped filter |
  * | cpu | `Slice`, `PadV2`, `Transpose` (element-by-element index arithmetic: ~70 ms for a [32,34,34] slice) | copies of contiguous rows; a strided odometer |
@@ -48,6 +49,7 @@ const FIXES: Readonly<Record<string, Readonly<Record<string, KernelFactory>>>> =
     Slice: sliceByRows,
     PadV2: padByRows,
     Transpose: transposeStrided,
+    UnsortedSegmentSum: unsortedSegmentSumLoop,
     ...RESAMPLE_GRADS,
   },
 };

@@ -50,31 +50,6 @@ export const ilsMaskSizeLoss = (mask: MaskBatch, minSize: number, perturb: boole
     return (perturb ? fg : tf.add(fg, tf.relu(tf.sub(minSize, tf.sub(1, m))))) as tf.Tensor1D;
   });
 
-/** Whether `idx` holds each of 0 … idx.length − 1 once. */
-const isPermutation = (idx: readonly number[]): boolean => {
-  const seen = new Uint8Array(idx.length);
-  for (const i of idx) {
-    if (!Number.isInteger(i) || i < 0 || i >= idx.length || seen[i]) return false;
-    seen[i] = 1;
-  }
-  return true;
-};
-
-/**
- * `x[idx]` along axis 0. For a permutation the gradient is `dy[idx⁻¹]` (a gather, native) instead
- * of tfjs's `UnsortedSegmentSum` (a JS loop): each row gets exactly one row of dy, so the values
- * are the same (0 + v). Other index lists take `tf.gather` with its own gradient.
- */
-const permuteRows = <T extends tf.Tensor>(x: T, idx: readonly number[]): T => {
-  if (idx.length !== x.shape[0] || !isPermutation(idx)) return tf.gather(x, tf.tensor1d(Array.from(idx), 'int32'));
-  const inverse = new Array<number>(idx.length);
-  idx.forEach((j, i) => { inverse[j] = i; });
-  return (tf.customGrad(((a: tf.Tensor) => ({
-    value: tf.gather(a, tf.tensor1d(Array.from(idx), 'int32')),
-    gradFunc: (dy: tf.Tensor) => tf.gather(dy, tf.tensor1d(inverse, 'int32')),
-  })) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor) => tf.Tensor)(x) as T;
-};
-
 /**
  * `compute_club_mi(…, 'predetermined_laplace', 'do_mean')` for one pair: with ℓ(a, b) the mean
  * |a − b| per sample, −mean ℓ(x, y) + negWeight · mean ℓ(x[perm], y).
@@ -87,7 +62,7 @@ const permuteRows = <T extends tf.Tensor>(x: T, idx: readonly number[]): T => {
 export const clubLaplaceBound = (x: tf.Tensor4D, y: tf.Tensor4D, perm: readonly number[], negWeight = 1): tf.Scalar =>
   tf.tidy(() => {
     const l1 = (a: tf.Tensor4D): tf.Tensor => tf.mean(tf.abs(tf.sub(a, y)), [1, 2, 3]);
-    const shuffled = permuteRows(x, perm);
+    const shuffled = tf.gather(x, tf.tensor1d(Array.from(perm), 'int32'));
     return tf.add(tf.neg(tf.mean(l1(x))), tf.mul(tf.mean(l1(shuffled)), negWeight)) as tf.Scalar;
   });
 
