@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --rounds N] [-- --workloads a,b] [-- --backends native,wasm,cpu]`
+ * `npm run bench [-- --json] [-- --quick] [-- --rounds N] [-- --workloads a,b] [-- --backends native,wasm,cpu,tensorflow]`
  *
  * Runs the same workloads in tfjs (native-cpu = the cpu backend with the OpenBLAS addon,
- * wasm, and the plain cpu backend for tiny workloads only) and in PyTorch
+ * wasm, the plain cpu backend for tiny workloads only, and — only when named in `--backends` —
+ * `tensorflow`, libtensorflow through `@tensorflow/tfjs-node(-gpu)` where that package is
+ * installed; a row says why where it is not) and in PyTorch
  * (/usr/bin/python3 + Debian python3-torch, `torch.set_num_threads(2)`), each measurement
  * in its own process (so the RSS high-water mark is that workload's), interleaved per
  * workload; PyTorch and native-cpu run `--rounds` processes each (default 3), alternating,
@@ -77,6 +79,12 @@ const SPECS: Spec[] = [
 const only = opt('workloads')?.split(',');
 const onlyBackends = opt('backends')?.split(',');
 const specs = SPECS.filter((s) => (only ? only.includes(s.name) : !s.optIn));
+// libtensorflow (tfjs-node) runs every workload, but only when asked for: it is an optional peer
+// dependency whose install script downloads libtensorflow, so most machines lack it.
+const OPT_IN_BACKENDS = ['tensorflow'];
+const backendsOf = (s: Spec): string[] => [...s.backends, ...OPT_IN_BACKENDS].filter((b) => (onlyBackends ? onlyBackends.includes(b) : !OPT_IN_BACKENDS.includes(b)));
+/** Backends measured like native-cpu (several alternating rounds, the full step count). */
+const isFast = (backend: string): boolean => backend === 'native' || backend === 'tensorflow';
 
 const lastJson = (out: string): Measurement => {
   const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
@@ -101,7 +109,7 @@ const runTorch = (s: Spec): Measurement => {
 };
 
 const runTfjs = (s: Spec, backend: string): Measurement => {
-  const slow = backend !== 'native';
+  const slow = !isFast(backend);
   const steps = quick ? Math.min(slow ? 1 : 3, s.steps) : slow ? s.slowSteps : s.steps;
   const warmup = slow ? Math.min(1, s.warmup) : s.warmup;
   const r = spawnSync(
@@ -147,13 +155,13 @@ const results: Record<
 > = {};
 for (const s of specs) {
   if (!json) process.stderr.write(`bench: ${s.name} … `);
-  const backends = s.backends.filter((b) => !onlyBackends || onlyBackends.includes(b));
+  const backends = backendsOf(s);
   const torchRuns: Measurement[] = [];
   const tfjsRuns: Record<string, Measurement[]> = {};
   for (let r = 0; r < rounds; r++) {
     torchRuns.push(runTorch(s));
     // The slow backends once: their ratios are several times 1, far outside the processes' spread.
-    for (const b of backends) if (r === 0 || b === 'native') (tfjsRuns[b] ??= []).push(runTfjs(s, b));
+    for (const b of backends) if (r === 0 || isFast(b)) (tfjsRuns[b] ??= []).push(runTfjs(s, b));
   }
   const pytorch = combine(torchRuns);
   const tfjs: Record<string, Measurement> = {};
@@ -180,14 +188,14 @@ const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, thre
 if (json) {
   console.log(JSON.stringify({ machine, workloads: results }, null, 2));
 } else {
-  const backends = [...new Set(specs.flatMap((s) => s.backends))].filter((b) => !onlyBackends || onlyBackends.includes(b));
+  const backends = [...new Set(specs.flatMap(backendsOf))];
   const fmt = (m: Measurement | undefined, ratio?: number | null, range?: [number, number] | null): string =>
     m === undefined
       ? '—'
       : m.ms === undefined && m.error === 'no PyTorch twin'
         ? '— (no twin)'
         : m.ms === undefined
-        ? `error: ${(m.error ?? '').slice(0, 40)}`
+        ? `error: ${(m.error ?? '').slice(0, 72)}`
         : `${m.ms.toFixed(1)}${ratio != null ? ` (${ratio.toFixed(2)}×${range ? `, ${range[0].toFixed(2)}–${range[1].toFixed(2)}` : ''})` : ''}`;
   const rows = [['workload', 'PyTorch ms', ...backends.map((b) => `${b === 'native' ? 'native-cpu' : b} ms (ratio)`), 'CPU-time ratio native', 'peak RSS MB torch / native']];
   for (const [name, r] of Object.entries(results)) {

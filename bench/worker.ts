@@ -2,7 +2,7 @@
  * One benchmark measurement in its own process (so the RSS high-water mark belongs to one
  * workload on one backend). Prints one JSON line: {backend, workload, ms, times, maxRssMB, info}.
  *
- * Usage: node --import tsx bench/worker.ts --backend native|wasm|cpu --workload NAME [--warmup N] [--steps N] [--profile | --profile-shapes]
+ * Usage: node --import tsx bench/worker.ts --backend native|wasm|cpu|tensorflow --workload NAME [--warmup N] [--steps N] [--profile | --profile-shapes]
  *
  * @module
  */
@@ -23,7 +23,7 @@ const steps = Number(arg('steps', '5'));
 const profile = process.argv.includes('--profile') || process.argv.includes('--profile-shapes');
 
 const main = async (): Promise<void> => {
-  const info = await initBackend({ backend: backend as 'native' | 'wasm' | 'cpu', ignoreEnv: true });
+  const info = await initBackend({ backend: backend as 'native' | 'wasm' | 'cpu' | 'tensorflow', ignoreEnv: true });
   const w = makeWorkload(workload);
   for (let i = 0; i < warmup; i++) w.step();
   const readProfile = profile ? installProfiler(tf.getBackend(), process.argv.includes('--profile-shapes')) : undefined;
