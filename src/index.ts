@@ -103,7 +103,7 @@ export {
   trainSegmenterStage, type SegmenterStageOptions, evaluateStage, protocolMetrics, type MetricsFn, ensembleSegmenters,
   writeSyntheticSet, type WriteSyntheticOptions, type SyntheticManifest,
   type Stage, type HasRecord, type GeneratorArtifact, type MaskSourceArtifact, type SyntheticDataArtifact, type SegmenterArtifact, type EvaluationArtifact,
-  loadSegmenter, type LoadedSegmenter, segmentFolder, type SegmentFolderOptions, predictProbabilities,
+  loadSegmenter, type LoadedSegmenter, segmentFolder, type SegmentFolderOptions, segmentImage, type SegmentImageOptions, predictProbabilities,
   writeReport, reportMarkdown, type RunReport, type ReportRow, type ReportPaths,
 } from './pipeline/index.ts';
 

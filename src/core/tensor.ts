@@ -50,6 +50,27 @@ export const assertShape = (where: string, x: tf.Tensor, pattern: readonly (numb
  */
 export const toArray = (x: tf.Tensor): Float32Array => x.dataSync() as Float32Array;
 
+/**
+ * Run `f` in a `tf.tidy`, then copy the tensor it returns into a new Float32Array and dispose it.
+ * Use it instead of returning `dataSync()` from inside `tf.tidy`: tidy walks what its function returns
+ * looking for tensors, and over a typed array that is a loop over every element into a `Set` (tfjs
+ * `getTensorsInContainer`) — for a 300×200 mask about as long as the UNet that made it. The copy also
+ * keeps the values safe from backends that recycle a disposed tensor's storage.
+ *
+ * @example
+ * ```ts
+ * const probs = readTidy(() => tf.sigmoid(logits)); // Float32Array, no tensor left behind
+ * ```
+ */
+export const readTidy = (f: () => tf.Tensor): Float32Array => {
+  const t = tf.tidy(f);
+  try {
+    return new Float32Array(t.dataSync());
+  } finally {
+    t.dispose();
+  }
+};
+
 /** Result of {@link countLeaks}. */
 export interface LeakCount<T> {
   /** What `f` returned. */

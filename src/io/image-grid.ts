@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ImageBatch, MaskBatch } from '../core/tensor.ts';
+import { readTidy, type ImageBatch, type MaskBatch } from '../core/tensor.ts';
 import { ShapeError } from '../core/errors.ts';
 import { createRaster, type Raster } from './image.ts';
 
@@ -44,17 +44,17 @@ const rowPixels = (row: GridRow): { n: number; h: number; w: number; data: Float
     if (c !== 3 || row.mask.shape[0] !== n || row.mask.shape[1] !== h || row.mask.shape[2] !== w || row.mask.shape[3] !== 1)
       throw new ShapeError('gridRaster', `overlay needs image [N,H,W,3] and mask [N,H,W,1], got [${row.image.shape}] and [${row.mask.shape}]`);
     const color = row.color ?? [1, 0, 0], alpha = row.alpha ?? 0.5;
-    const data = tf.tidy(() => {
+    const data = readTidy(() => {
       const img = row.image.add(1).div(2).clipByValue(0, 1);
       const m = row.mask.clipByValue(0, 1).mul(alpha);
-      return img.mul(tf.scalar(1).sub(m)).add(m.mul(tf.tensor1d([...color]))).dataSync() as Float32Array;
+      return img.mul(tf.scalar(1).sub(m)).add(m.mul(tf.tensor1d([...color])));
     });
-    return { n, h, w, data: data.slice() };
+    return { n, h, w, data };
   }
   if (row.rank !== 4) throw new ShapeError('gridRaster', `row must be [N,H,W,C], got [${row.shape}]`);
   const [n, h, w, c] = row.shape;
-  if (c === 3) return { n, h, w, data: tf.tidy(() => row.add(1).div(2).clipByValue(0, 1).dataSync() as Float32Array).slice() };
-  if (c === 1) return { n, h, w, data: tf.tidy(() => tf.tile(row.clipByValue(0, 1), [1, 1, 1, 3]).dataSync() as Float32Array).slice() };
+  if (c === 3) return { n, h, w, data: readTidy(() => row.add(1).div(2).clipByValue(0, 1)) };
+  if (c === 1) return { n, h, w, data: readTidy(() => tf.tile(row.clipByValue(0, 1), [1, 1, 1, 3])) };
   throw new ShapeError('gridRaster', `row must have 1 (mask) or 3 (image) channels, got ${c}`);
 };
 

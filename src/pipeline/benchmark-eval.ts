@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Raster } from '../core/raster.ts';
 import { ShapeError } from '../core/errors.ts';
+import { readTidy } from '../core/tensor.ts';
 import { upsampleProbability } from '../data/eval-input.ts';
 import { refineWithGrabcut, type RefineOptions } from '../data/refine.ts';
 import { resize, shortSideSize } from '../io/image.ts';
@@ -62,14 +63,14 @@ export const predictPhoto = (model: TrainableSegmenter, side: number, photo: Ras
   if (photo.channels !== 3) throw new ShapeError('predictPhoto', `expected an RGB photo, found ${photo.channels} channels`);
   const size = inputSize(photo.width, photo.height, side, options.multiple ?? 8);
   const small = resize(photo, size.width, size.height, 'area');
-  const data = tf.tidy(() => {
+  const data = readTidy(() => {
     const x = tf.tensor4d(small.data, [1, size.height, size.width, 3]).mul(2).sub(1) as tf.Tensor4D; // [1,h,w,3] in [-1,1]
     const p = tf.sigmoid(model.logits(x, false));
-    if (!options.flip) return p.dataSync() as Float32Array;
+    if (!options.flip) return p;
     const pf = tf.reverse(tf.sigmoid(model.logits(tf.reverse(x, 2), false)), 2);
-    return tf.div(tf.add(p, pf), 2).dataSync() as Float32Array;
+    return tf.div(tf.add(p, pf), 2);
   });
-  return upsampleProbability({ width: size.width, height: size.height, channels: 1, data: Float32Array.from(data) }, photo.width, photo.height);
+  return upsampleProbability({ width: size.width, height: size.height, channels: 1, data }, photo.width, photo.height);
 };
 
 /** How a probability map becomes the scored mask. */

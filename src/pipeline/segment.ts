@@ -14,6 +14,8 @@ import { listCheckpoints, loadCheckpoint, restoreVariables } from '../train/chec
 import { namedVariables } from '../train/loop.ts';
 import { readImage, writePng } from '../io/image-file.ts';
 import { resize, toRgb } from '../io/image.ts';
+import type { Raster } from '../core/raster.ts';
+import { readTidy } from '../core/tensor.ts';
 import { predictProbabilities } from './segmenter.ts';
 
 /** A loaded segmenter. */
@@ -67,19 +69,48 @@ export const loadSegmenter = (path: string, options: LoadSegmenterOptions = {}):
   return { model, resolution: resolution as number, checkpoint: dir };
 };
 
-/** Options of {@link segmentFolder}. */
-export interface SegmentFolderOptions {
-  /** Probability threshold for the written masks. Default 0.5. */
+/** Options of {@link segmentImage}. */
+export interface SegmentImageOptions {
+  /** Probability threshold for the mask. Default 0.5. */
   readonly threshold?: number;
-  /** Write probabilities (8-bit grey) instead of binary masks. Default false. */
+  /** Return probabilities clamped to [0, 1] instead of a binary mask. Default false. */
   readonly probabilities?: boolean;
+}
+
+/**
+ * The foreground mask of one RGB image at its own size, as `segment` writes it: the image area-resized
+ * to the segmenter's side, scaled to [-1, 1], the network's foreground probability, bilinear back to
+ * the image's size (align_corners), thresholded. Returns `height × width` values in row order, {0, 1}
+ * (or probabilities in [0, 1]).
+ *
+ * @example
+ * ```ts
+ * const mask = segmentImage(loadSegmenter('out/unet'), toRgb(readImage('horse.jpg'))); // Float32Array, 1 = foreground
+ * ```
+ */
+export const segmentImage = (seg: LoadedSegmenter, img: Raster, opts: SegmentImageOptions = {}): Float32Array => {
+  if (img.channels !== 3) throw new RangeError(`segmentImage: an RGB image is needed, got ${img.channels} channel(s) (use toRgb)`);
+  const thr = opts.threshold ?? 0.5;
+  const small = resize(img, seg.resolution, seg.resolution, 'area');
+  const p = readTidy(() => {
+    const x = tf.tensor4d(small.data, [1, seg.resolution, seg.resolution, 3]).mul(2).sub(1) as tf.Tensor4D;
+    const prob = predictProbabilities(seg.model, seg.resolution, x);
+    return tf.image.resizeBilinear(prob, [img.height, img.width], true);
+  });
+  if (opts.probabilities) for (let k = 0; k < p.length; k++) p[k] = Math.min(1, Math.max(0, p[k]!));
+  else for (let k = 0; k < p.length; k++) p[k] = p[k]! > thr ? 1 : 0;
+  return p;
+};
+
+/** Options of {@link segmentFolder}. */
+export interface SegmentFolderOptions extends SegmentImageOptions {
   /** Called after each image. */
   readonly onImage?: (done: number, total: number, file: string) => void;
 }
 
 /**
  * Write one mask PNG per image of `imagesDir` (JPEG/PNG) into `outDir`, same
- * stem, at the image's own size. Returns the files written.
+ * stem, at the image's own size ({@link segmentImage}). Returns the files written.
  *
  * @example
  * ```ts
@@ -90,17 +121,9 @@ export const segmentFolder = (seg: LoadedSegmenter, imagesDir: string, outDir: s
   const files = readdirSync(imagesDir).filter((f) => ['.jpg', '.jpeg', '.png'].includes(extname(f).toLowerCase())).sort();
   mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
-  const thr = opts.threshold ?? 0.5;
   files.forEach((f, i) => {
     const img = toRgb(readImage(join(imagesDir, f)));
-    const small = resize(img, seg.resolution, seg.resolution, 'area');
-    const p = tf.tidy(() => {
-      const x = tf.tensor4d(small.data, [1, seg.resolution, seg.resolution, 3]).mul(2).sub(1) as tf.Tensor4D;
-      const prob = predictProbabilities(seg.model, seg.resolution, x);
-      return tf.image.resizeBilinear(prob, [img.height, img.width], true).dataSync() as Float32Array;
-    });
-    const data = new Float32Array(p.length);
-    for (let k = 0; k < p.length; k++) data[k] = opts.probabilities ? Math.min(1, Math.max(0, p[k] as number)) : (p[k] as number) > thr ? 1 : 0;
+    const data = segmentImage(seg, img, opts);
     const out = join(outDir, `${basename(f, extname(f))}.png`);
     writePng(out, { width: img.width, height: img.height, channels: 1, data });
     written.push(out);

@@ -10,7 +10,7 @@ import { main } from '../../src/cli/main.ts';
 import { generateShapeSample } from '../../src/data/shapes.ts';
 import { readImage, writePng } from '../../src/io/image-file.ts';
 import { createUNet } from '../../src/models/unet/index.ts';
-import { loadSegmenter, segmentFolder } from '../../src/pipeline/segment.ts';
+import { loadSegmenter, segmentFolder, segmentImage } from '../../src/pipeline/segment.ts';
 import { predictProbabilities } from '../../src/pipeline/segmenter.ts';
 import { torchSaveBytes } from '../models/unet/write-torch.ts';
 
@@ -50,6 +50,34 @@ test('segment --model <milesial .pth> --resolution 16: one mask per image, equal
     unet.dispose();
   } finally {
     if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('segmentImage: the mask segmentFolder writes (binary and probabilities), at the image size; a grey image is a RangeError', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'segment-image-'));
+  try {
+    const unet = createUNet({ inChannels: 3, nClasses: 2, width: 4, depth: 2, bilinear: false }, new Rng(5));
+    const seg = { model: unet, resolution: 16, checkpoint: 'memory' };
+    const img = generateShapeSample(new Rng(7), { size: 24 }).image;
+    const imgs = join(dir, 'imgs');
+    mkdirSync(imgs);
+    writePng(join(imgs, 'a.png'), img);
+    const rgb = readImage(join(imgs, 'a.png')); // the PNG round trip quantizes to 8 bits, as segmentFolder reads it
+    for (const probabilities of [false, true]) {
+      const mask = segmentImage(seg, rgb, { probabilities, threshold: 0.5 });
+      assert.equal(mask.length, 24 * 24);
+      const out = join(dir, probabilities ? 'p' : 'b');
+      segmentFolder(seg, imgs, out, { probabilities });
+      const written = readImage(join(out, 'a.png')).data;
+      let worst = 0;
+      for (let i = 0; i < mask.length; i++) worst = Math.max(worst, Math.abs((written[i] as number) - (mask[i] as number)));
+      assert.ok(worst <= 1 / 255 + 1e-6, `written mask differs by ${worst}`);
+      if (!probabilities) assert.ok(mask.every((v) => v === 0 || v === 1));
+    }
+    assert.throws(() => segmentImage(seg, { width: 4, height: 4, channels: 1, data: new Float32Array(16) }), RangeError);
+    unet.dispose();
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
