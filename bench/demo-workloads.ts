@@ -1,11 +1,13 @@
 /**
  * The small workloads users actually run (the demo's sizes), built from the library's own
  * models, losses, `Adam` and `minimize` exactly as its training loops call them. PyTorch twins:
- * tools/bench/torch_bench.py (`demo-unet`, `dcgan32`, `direction`, and the opt-in `ilsgan64` and
+ * tools/bench/torch_bench.py (`demo-unet`, `dcgan32`, `direction`, `segment100`, and the opt-in `ilsgan64` and
  * `ganseg64`; `pairs1k` is tfjs only). GAN steps go through {@link ganStepWorkload}, `trainGan`'s step.
  *
  * @module
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/core/rng.ts';
 import type { PositiveInt, PositiveNumber } from '../src/core/codec.ts';
@@ -27,6 +29,10 @@ import { PAPER_CONFIG } from '../src/methods/latent-direction/config.ts';
 import { directionLoss } from '../src/methods/latent-direction/losses.ts';
 import { LatentDirection, sampleLatents, synthesizeBatch } from '../src/methods/latent-direction/model.ts';
 import { directionMaskSource } from '../src/methods/latent-direction/method.ts';
+import { segmentImage } from '../src/pipeline/segment.ts';
+import { readImage } from '../src/io/image-file.ts';
+import { toRgb } from '../src/io/image.ts';
+import type { Raster } from '../src/core/raster.ts';
 import type { Workload } from './workloads.ts';
 
 /** The demo's shipped generator (`gan-segmenter run --gan.weights`, tools/train/shapes-gan.yaml). */
@@ -265,5 +271,33 @@ export const pairs1kWorkload = (): Workload => {
       const stats = (src.record as { filterStats: { generated: number; kept: number } }).filterStats;
       return { params: trainableCount(g.variables()), generated: stats.generated, kept: stats.kept };
     },
+  };
+};
+
+/** Where `segment100` reads its photos: `GAN_SEGMENTER_BENCH_PHOTOS`, else the dev horse photos beside the project. */
+export const benchPhotosDir = (): string => process.env['GAN_SEGMENTER_BENCH_PHOTOS'] ?? join('..', 'shared', 'datasets', 'weizmann-horse', 'images');
+
+/**
+ * `segment100`: what `gan-segmenter segment` does per photo for 100 photos (the first 100 by name of
+ * {@link benchPhotosDir}, decoded before timing; file reading and PNG writing are not timed):
+ * `segmentImage` — area resize to 64², the demo's UNet (width 16, depth 3, transposed-conv up) in
+ * eval mode, sigmoid of l₁ − l₀, bilinear back to the photo's size (align_corners), threshold 0.5 —
+ * one photo at a time, as `segmentFolder` calls it. The UNet's weights are seeded, not trained (the
+ * time does not depend on them).
+ */
+export const segment100Workload = (): Workload => {
+  const dir = benchPhotosDir();
+  if (!existsSync(dir)) throw new Error(`segment100: no photo folder ${dir} (set GAN_SEGMENTER_BENCH_PHOTOS)`);
+  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().slice(0, 100);
+  if (files.length < 100) throw new Error(`segment100: ${dir} has ${files.length} photos, 100 needed`);
+  const photos: Raster[] = files.map((f) => toRgb(readImage(join(dir, f))));
+  const unet = createUNet({ inChannels: 3, nClasses: 2, width: 16, depth: 3, bilinear: false }, new Rng('bench-segment100'));
+  const seg = { model: unet, resolution: 64, checkpoint: 'bench' };
+  return {
+    step: () => {
+      for (const p of photos) segmentImage(seg, p);
+    },
+    dispose: () => unet.dispose(),
+    info: { params: trainableCount(unet.variables()), photos: photos.length, pixels: photos.reduce((n, p) => n + p.width * p.height, 0) },
   };
 };

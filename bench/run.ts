@@ -72,6 +72,7 @@ const SPECS: Spec[] = [
   { name: 'dcgan32', what: 'DCGAN G+D step (dcganSmall32, logistic loss, Adam 2e-4 β 0.5) + G EMA, batch 32, 32×32', backends: ['native', 'wasm'], warmup: 3, steps: 15, slowSteps: 3 },
   { name: 'direction', what: 'latent-direction search iteration on the shipped 32² DCGAN, batch 32', backends: ['native', 'wasm'], warmup: 3, steps: 15, slowSteps: 3 },
   { name: 'pairs1k', what: '1000 synthetic pairs (G(z), G(z + d), mask filters) from the shipped 32² DCGAN, tfjs only', backends: ['native', 'wasm'], warmup: 1, steps: 3, slowSteps: 1, torch: false },
+  { name: 'segment100', what: "`segment` on 100 photos (decoded before timing): area resize to 64², the demo's UNet in eval mode, bilinear back, threshold", backends: ['native', 'wasm'], warmup: 1, steps: 5, slowSteps: 1 },
   { name: 'ilsgan64', what: 'ILSGAN step (ILS_predL: layered StyleGAN2 G+D, ADA, CLUB, lazy R1), batch 32, 64×64', backends: ['native'], warmup: 1, steps: 3, slowSteps: 1, optIn: true, timeoutS: 3600 },
   { name: 'ganseg64', what: 'GANSeg step (gan_cub_k8 part G scaled to 64², D, lazy GP, recompute), batch 64, 64×64', backends: ['native'], warmup: 1, steps: 3, slowSteps: 1, optIn: true, timeoutS: 3600 },
 ];

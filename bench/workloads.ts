@@ -11,7 +11,7 @@ import type { MaskBatch } from '../src/core/tensor.ts';
 import { alphaNet, alphaNetVariables, createAlphaNetParams } from '../src/methods/labels4free/alpha-net.ts';
 import { alphaGeneratorLoss } from '../src/methods/labels4free/losses.ts';
 import { LABELS4FREE_DEFAULTS } from '../src/methods/labels4free/train-config.ts';
-import { dcgan32Workload, demoUnetWorkload, directionWorkload, ganseg64Workload, ilsgan64Workload, pairs1kWorkload } from './demo-workloads.ts';
+import { dcgan32Workload, demoUnetWorkload, directionWorkload, ganseg64Workload, ilsgan64Workload, pairs1kWorkload, segment100Workload } from './demo-workloads.ts';
 import { bceWithLogits, countParams, createStyleGan, createUNet, discriminate, featureChannels, generate, generateFeatures, unetForward } from './models.ts';
 
 /** One Adam step of `vars` on the loss `f`; returns the loss (the caller disposes it). */
@@ -165,7 +165,7 @@ const alphaWorkload = (): Workload => {
   };
 };
 
-/** Build a workload by name: conv3x3, conv3x3-tiny, unet64, unet128, sample64, stylegan64, alpha64, demo-unet, dcgan32, direction, pairs1k, ilsgan64, ganseg64. */
+/** Build a workload by name: conv3x3, conv3x3-tiny, unet64, unet128, sample64, stylegan64, alpha64, demo-unet, dcgan32, direction, pairs1k, segment100, ilsgan64, ganseg64. */
 export const makeWorkload = (name: string): Workload => {
   switch (name) {
     case 'conv3x3':
@@ -190,6 +190,8 @@ export const makeWorkload = (name: string): Workload => {
       return directionWorkload();
     case 'pairs1k':
       return pairs1kWorkload();
+    case 'segment100':
+      return segment100Workload();
     case 'ilsgan64':
       return ilsgan64Workload();
     case 'ganseg64':

@@ -985,6 +985,30 @@ def make(workload, batch=None):
                 for be, b in zip(g_ema.buffers(), g.buffers()):
                     be.copy_(b)
         return step, {"params": sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters())}
+    if workload == "segment100":
+        # `gan-segmenter segment` per photo for the first 100 photos by name (decoded before timing, PIL):
+        # area resize to 64x64, the demo's UNet in eval mode, sigmoid(l1 - l0), bilinear back to the photo's size
+        # (align_corners), threshold 0.5, one photo at a time. torch's 'area' is adaptive average pooling.
+        import os
+        import numpy as np
+        from PIL import Image
+        folder = os.environ.get("GAN_SEGMENTER_BENCH_PHOTOS", os.path.join("..", "shared", "datasets", "weizmann-horse", "images"))
+        files = sorted(f for f in os.listdir(folder) if f.lower().endswith((".jpg", ".jpeg", ".png")))[:100]
+        if len(files) < 100:
+            raise SystemExit(f"segment100: {folder} has {len(files)} photos, 100 needed")
+        photos = [torch.from_numpy(np.asarray(Image.open(os.path.join(folder, f)).convert("RGB"), dtype=np.float32) / 255.0)
+                  .permute(2, 0, 1)[None].contiguous() for f in files]
+        net = DemoUNet().eval()
+
+        def step():
+            with torch.no_grad():
+                for p in photos:
+                    x = F.interpolate(p, size=(64, 64), mode="area") * 2 - 1
+                    l = net(x)
+                    prob = torch.sigmoid(l[:, 1:2] - l[:, 0:1])
+                    full = F.interpolate(prob, size=p.shape[2:], mode="bilinear", align_corners=True)
+                    (full > 0.5).float().numpy()
+        return step, {"params": sum(q.numel() for q in net.parameters()), "photos": len(photos), "pixels": sum(p.shape[2] * p.shape[3] for p in photos)}
     if workload == "direction":
         # One latent-direction iteration (src/methods/latent-direction/train.ts at the paper's settings) on the
         # shipped 32x32 DCGAN, frozen and in eval mode: z and per-entry radii N(2, 0.5^2) >= 0.1, originals under
