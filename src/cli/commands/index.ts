@@ -10,7 +10,9 @@ import { generateCommand } from './generate.ts';
 import { segmentCommand } from './segment.ts';
 import { runCommand } from './run.ts';
 import { trainAlphaCommand } from './train-alpha.ts';
+import { trainIlsganCommand } from './train-ilsgan.ts';
+import { sampleLayersCommand } from './sample-layers.ts';
 import { benchmarkCommand } from './benchmark.ts';
 
 /** The registered commands. */
-export const commands: readonly Command[] = [trainGanCommand, trainSegmenterCommand, evaluateCommand, baselineCommand, sampleCommand, findDirectionCommand, generateCommand, segmentCommand, runCommand, trainAlphaCommand, benchmarkCommand];
+export const commands: readonly Command[] = [trainGanCommand, trainSegmenterCommand, evaluateCommand, baselineCommand, sampleCommand, findDirectionCommand, generateCommand, segmentCommand, runCommand, trainAlphaCommand, trainIlsganCommand, sampleLayersCommand, benchmarkCommand];

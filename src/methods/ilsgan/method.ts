@@ -10,18 +10,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../../core/errors.ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { ConfigError, WeightsError } from '../../core/errors.ts';
 import type { PipelineContext } from '../../core/events.ts';
 import { toJson, type Json } from '../../core/json.ts';
-import type { Rng } from '../../core/rng.ts';
+import { Rng } from '../../core/rng.ts';
 import type { ImageBatch, MaskBatch } from '../../core/tensor.ts';
 import { epochBatches } from '../../data/batches.ts';
 import { writeGrid } from '../../io/image-file.ts';
-import { writeSafetensors } from '../../io/safetensors-file.ts';
+import { readSafetensors, writeSafetensors } from '../../io/safetensors-file.ts';
 import { sampleInChunks } from '../../train/pair-chunks.ts';
 import type { PairBatch } from '../../train/segmenter.ts';
 import type { InputsFor, MaskSource, MethodSpec } from '../spec.ts';
-import { foregroundOnBlack, type LayeredGenerator, type Layers } from './model.ts';
+import { foregroundOnBlack, foregroundOnWhite, LayeredGenerator, type Layers } from './model.ts';
+import { decodeLayeredGeneratorConfig } from './config.ts';
 import { MINE_DEFAULTS, estimateMutualInformation, type MineConfig, type MineLayers } from './mine.ts';
 import { trainIlsgan } from './train.ts';
 import { ILSGAN_DEFAULTS, IlsganConfig } from './train-config.ts';
@@ -34,10 +36,85 @@ export interface LayeredMaskSource extends MaskSource {
   readonly config: IlsganConfig;
 }
 
-const drawLayers = (g: LayeredGenerator, n: number, rng: Rng, psi: number): Layers => tf.tidy(() => {
+/**
+ * `n` unshifted layer sets of `g` as generate_segmentation_samples.py draws them: z ~ N(0, I) from `rng`,
+ * ψ `psi`, const noise. The caller disposes the four tensors.
+ *
+ * @example
+ * ```ts
+ * const l = drawLayers(gEma, 8, new Rng(0), 1); // foreground, background, mask, composite
+ * ```
+ */
+export const drawLayers = (g: LayeredGenerator, n: number, rng: Rng, psi: number): Layers => tf.tidy(() => {
   const z = tf.tensor2d(rng.normalArray(n * g.config.zDim), [n, g.config.zDim]);
   return g.layers(z, { truncation: psi, noise: 'const' }) as unknown as tf.TensorContainer;
 }) as unknown as Layers;
+
+/** The rows of {@link writeLayerGrid}, top to bottom. */
+export const LAYER_GRID_ROWS = ['foreground', 'background', 'mask', 'composite', 'foreground on black (m·fg)', 'foreground on white'] as const;
+
+/**
+ * A PNG grid of layer sets, one column per sample, rows {@link LAYER_GRID_ROWS} (images clipped to [-1, 1]).
+ *
+ * @example
+ * ```ts
+ * const l = drawLayers(gEma, 8, new Rng(0), 1);
+ * writeLayerGrid(l, 'out/layers.png');
+ * ```
+ */
+export const writeLayerGrid = (l: Layers, file: string): void => {
+  const rows = tf.tidy(() => {
+    const clip = (x: tf.Tensor4D): ImageBatch => tf.clipByValue(x, -1, 1) as ImageBatch;
+    return [clip(l.foreground), clip(l.background), l.mask, clip(l.composite), clip(foregroundOnBlack(l)), clip(foregroundOnWhite(l))];
+  });
+  writeGrid(file, rows, { maxColumns: l.mask.shape[0] });
+  tf.dispose(rows);
+};
+
+/** The metadata `model` field of a saved layered generator (`run method=ilsgan`, `train-ilsgan`). */
+export const LAYERED_GENERATOR_MODEL = 'ilsgan-PerturbGenerator';
+
+/**
+ * Save a layered generator as safetensors: NVlabs parameter names, its config in the metadata.
+ *
+ * @example
+ * ```ts
+ * saveLayeredGenerator(gEma, 'out/ilsgan-generator.safetensors');
+ * ```
+ */
+export const saveLayeredGenerator = (g: LayeredGenerator, file: string, extra: Readonly<Record<string, string>> = {}): void =>
+  writeSafetensors(file, g.stateDict(), { ...extra, model: LAYERED_GENERATOR_MODEL, generator: JSON.stringify(g.config) });
+
+/**
+ * Load a layered generator saved by {@link saveLayeredGenerator}. A file of another model, or without a
+ * valid config, is a {@link WeightsError}.
+ *
+ * @example
+ * ```ts
+ * const g = loadLayeredGenerator('out/ilsgan-generator.safetensors');
+ * ```
+ */
+export const loadLayeredGenerator = (file: string): LayeredGenerator => {
+  const where = `loadLayeredGenerator(${file})`;
+  const { tensors, metadata } = readSafetensors(file);
+  if (metadata['model'] !== LAYERED_GENERATOR_MODEL) throw new WeightsError(where, `not a layered generator file (metadata model ${JSON.stringify(metadata['model'] ?? null)}, expected ${LAYERED_GENERATOR_MODEL})`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(metadata['generator'] ?? '');
+  } catch {
+    throw new WeightsError(where, 'metadata `generator` is not JSON');
+  }
+  const cfg = decodeLayeredGeneratorConfig(raw);
+  if (E.isLeft(cfg)) throw new WeightsError(where, `metadata \`generator\`: ${cfg.left.message}`);
+  const g = LayeredGenerator.create(cfg.right, new Rng('load'));
+  try {
+    g.loadStateDict(tensors, where);
+    return g;
+  } catch (e) {
+    g.dispose();
+    throw e;
+  }
+};
 
 /**
  * Wrap a layered generator as a mask source: `sample(n, rng)` draws z ~ N(0, I), the unshifted
@@ -179,18 +256,13 @@ export const ilsganMethod: MethodSpec<'ilsgan', IlsganConfig, 'reals', LayeredMa
   prepare: (inputs, config, ctx) => trainIlsganSource(inputs, config, ctx),
   save: (src, dir, member) => {
     const path = join(dir, member === 0 ? 'ilsgan-generator.safetensors' : `ilsgan-generator-${member}.safetensors`);
-    writeSafetensors(path, src.layered.stateDict(), { model: 'ilsgan-PerturbGenerator', generator: JSON.stringify(src.layered.config) });
+    saveLayeredGenerator(src.layered, path);
     return [path];
   },
   pictures: (src, _config, dir, rng) => {
-    const n = 8;
-    const l = drawLayers(src.layered, n, rng.fork('z'), src.config.truncation);
-    const rows = tf.tidy(() => {
-      const clip = (x: tf.Tensor4D): ImageBatch => tf.clipByValue(x, -1, 1) as ImageBatch;
-      return [clip(l.foreground), clip(l.background), l.mask, clip(l.composite), clip(foregroundOnBlack(l))];
-    }) as [ImageBatch, ImageBatch, MaskBatch, ImageBatch, ImageBatch];
-    writeGrid(join(dir, 'ilsgan.png'), rows, { maxColumns: n });
-    tf.dispose([...rows, l.foreground, l.background, l.mask, l.composite]);
-    return { 'ILSGAN: foreground, background, mask, composite, fg·mask (G_ema, ψ 1, const noise)': 'ilsgan.png' };
+    const l = drawLayers(src.layered, 8, rng.fork('z'), src.config.truncation);
+    writeLayerGrid(l, join(dir, 'ilsgan.png'));
+    tf.dispose([l.foreground, l.background, l.mask, l.composite]);
+    return { [`ILSGAN: ${LAYER_GRID_ROWS.join(', ')} (G_ema, ψ ${src.config.truncation}, const noise)`]: 'ilsgan.png' };
   },
 };

@@ -18,6 +18,7 @@ import { lazyRegularizedAdam, type AdamConfig } from '../../train/adam.ts';
 import { dcganTrainDefaults, trainGan, type GanTrainConfig, type RealBatches, type ResumableRunOptions, type TrainableGenerator } from '../../train/gan.ts';
 import { dLogisticLoss } from '../../train/losses.ts';
 import type { RunResult } from '../../train/loop.ts';
+import type { TrainEventHandler } from '../../train/events.ts';
 import { r1Phase, type GanPhase, type GanPhaseContext } from '../../train/phases.ts';
 import { untaped } from '../../train/tape.ts';
 import { LayeredDiscriminator, ilsDiscriminatorConfig } from './discriminator.ts';
@@ -148,6 +149,14 @@ export const ilsganPhases = (g: LayeredGenerator, c: IlsganConfig, gan: GanTrain
   return [gMain, dMain, ...(gan.r1Gamma > 0 ? [r1Phase(gan)] : [])];
 };
 
+/** When and how {@link trainIlsgan} writes sample grids. */
+export interface IlsganSamplesHook {
+  /** Call `write` after every this many steps (0 = only after the last). */
+  readonly every: number;
+  /** Draw from `G_ema` after `step` (must not touch the training streams; nothing it does enters the checkpoints). */
+  readonly write: (generatorEma: LayeredGenerator, step: number) => void;
+}
+
 /** Options of {@link trainIlsgan}. */
 export interface TrainIlsganOptions extends ResumableRunOptions {
   /** Real images per step ([N,R,R,3] in [-1,1]). */
@@ -158,6 +167,8 @@ export interface TrainIlsganOptions extends ResumableRunOptions {
   readonly config: IlsganConfig;
   /** Seed of every draw (initialisation, latents, noise, shifts, permutations). */
   readonly seed: number | string;
+  /** Sample grids during training (from `G_ema`, as training_loop_ILS.py's snapshots). */
+  readonly samples?: IlsganSamplesHook;
 }
 
 /** What {@link trainIlsgan} returns: G, its EMA (what the reference samples and evaluates), D, the run. */
@@ -197,7 +208,12 @@ export const trainIlsgan = async (o: TrainIlsganOptions): Promise<TrainedIlsgan>
       resume: o.resume ?? true,
       phases: ilsganPhases(generator, o.config, gan),
       extraConfig: { ilsgan: o.config, resolution: o.resolution },
-      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      ...(o.onEvent || o.samples ? {
+        onEvent: (e: Parameters<TrainEventHandler>[0]) => {
+          if (o.samples && e.type === 'step' && ((o.samples.every > 0 && e.step % o.samples.every === 0) || e.step === e.totalSteps)) o.samples.write(generatorEma, e.step);
+          o.onEvent?.(e);
+        },
+      } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.beforeCommit ? { beforeCommit: o.beforeCommit } : {}),
     });
