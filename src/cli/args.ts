@@ -126,6 +126,23 @@ export const expectArgs = (a: SplitArgs, shape: ArgsShape, where: string): Split
 };
 
 /**
+ * The number given as `--name`, or `dflt` when the flag is absent; a value that is not a number or fails
+ * `ok` throws `fail("--name must be <what>, got '<value>'")`.
+ *
+ * @example
+ * ```ts
+ * const n = numberFlag(split.flags, 'n', 8, (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1', usageError);
+ * ```
+ */
+export const numberFlag = (flags: Readonly<Record<string, string>>, name: string, dflt: number, ok: (n: number) => boolean, what: string, fail: (detail: string) => Error): number => {
+  const x = flags[name];
+  if (x === undefined) return dflt;
+  const n = Number(x);
+  if (!ok(n)) throw fail(`--${name} must be ${what}, got '${x}'`);
+  return n;
+};
+
+/**
  * A command's config: `file` (JSON or YAML) with `key=value` overrides, decoded over
  * `defaults` by `loadConfig`. A file that cannot be read is a runtime {@link DataError}
  * (exit 1); a config that does not parse or decode is a {@link UsageError} (exit 2).

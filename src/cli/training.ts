@@ -7,13 +7,15 @@
  *
  * @module
  */
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as t from 'io-ts';
 import cliProgress from 'cli-progress';
 import { ConfigError } from '../core/errors.ts';
 import { loadLatestCheckpoint } from '../train/checkpoint.ts';
 import type { TrainEventHandler } from '../train/events.ts';
-import { expectArgs, splitArgs } from './args.ts';
+import { commandConfig, expectArgs, splitArgs, UsageError } from './args.ts';
+import { deepMerge } from './config.ts';
 import { cliOutput, type CliOutput } from './output.ts';
 
 /**
@@ -47,6 +49,52 @@ export interface TrainArgs {
 export const parseTrainArgs = (argv: readonly string[], where: string): TrainArgs => {
   const a = expectArgs(splitArgs(argv.map((x) => (x === '-c' ? '--config' : x))), { flags: ['config', 'resume'], overrides: true }, where);
   return { config: a.flags['config'], resume: a.flags['resume'], overrides: a.overrides };
+};
+
+/** What {@link parseMethodTrainingArgs} needs to know of a command. */
+export interface MethodTrainingCommand<A> {
+  /** The command's name (in messages). */
+  readonly name: string;
+  /** Its config codec. */
+  readonly codec: t.Type<A, unknown, unknown>;
+  /** Defaults every config is merged over. */
+  readonly defaults: unknown;
+  /** File in the output folder that stores the config (what `--resume` starts from). */
+  readonly configFile: string;
+  /** Presets by name, each an object merged over the defaults (`--preset`). */
+  readonly presets: Readonly<Record<string, unknown>>;
+  /** Flags that set a config key (`--data x` → `data=x`), by flag name. */
+  readonly keyFlags: readonly string[];
+}
+
+/**
+ * The config of a method's own training command (`train-alpha`, `train-ilsgan`) from
+ * `[config file | --config|-c file] [--preset name] [--resume <out>] [--flag value …] [key=value …]`: defaults
+ * (or, with `--resume`, the config stored in that folder) ← preset ← file ← overrides ← flags. An unknown
+ * flag or preset is a `UsageError`, a `--resume` folder without the stored config a {@link ConfigError}.
+ *
+ * @example
+ * ```ts
+ * const { cfg, resume } = parseMethodTrainingArgs(argv, { name: 'train-ilsgan', codec, defaults, configFile: 'train-ilsgan.json', presets, keyFlags: ['data'] });
+ * ```
+ */
+export const parseMethodTrainingArgs = <A>(argv: readonly string[], c: MethodTrainingCommand<A>): { cfg: A; resume: boolean } => {
+  const a = expectArgs(splitArgs(argv.map((x) => (x === '-c' ? '--config' : x))), { flags: [...c.keyFlags, 'preset', 'resume', 'config'], positional: 1, overrides: true }, c.name);
+  const file = a.flags['config'] ?? a.positional[0], resume = a.flags['resume'], preset = a.flags['preset'];
+  const names = Object.keys(c.presets);
+  if (preset !== undefined && !names.includes(preset)) throw new UsageError(c.name, [{ path: '--preset', expected: names.join(' | '), given: preset }]);
+  let base: unknown = c.defaults;
+  if (resume !== undefined) {
+    const stored = path.join(resume, c.configFile);
+    if (!existsSync(stored)) throw new ConfigError(c.name, [{ path: '--resume', expected: `a ${c.name} output folder (with ${c.configFile})`, given: JSON.stringify(resume) }]);
+    base = deepMerge(c.defaults, JSON.parse(readFileSync(stored, 'utf8')) as unknown);
+  }
+  if (preset !== undefined) base = deepMerge(base, c.presets[preset]);
+  const flags = [
+    ...(resume !== undefined ? [`out=${resume}`] : []),
+    ...c.keyFlags.flatMap((f) => (a.flags[f] !== undefined ? [`${f}=${a.flags[f]}`] : [])),
+  ];
+  return { cfg: commandConfig(c.codec, file, [...a.overrides, ...flags], base, c.name), resume: resume !== undefined };
 };
 
 /**

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import { captureMain } from '../capture-cli.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { writePng } from '../../src/io/image-file.ts';
 import { readImage } from '../../src/io/image-file.ts';
@@ -30,12 +31,6 @@ const inTmp = async (f: (dir: string) => Promise<void>): Promise<void> => {
 const TINY = ['labels4free.batchSize=2', 'labels4free.dRegEvery=2', 'labels4free.checkpointEvery=2', 'labels4free.logEvery=1', 'sampleEvery=2', 'samples=3'];
 const alphaNet = (out: string) => readSafetensors(join(out, 'alpha-net.safetensors')).tensors;
 
-/** Runs `f` with console.error captured; returns what it printed. */
-const stderrOf = async (f: () => Promise<number>): Promise<{ code: number; text: string }> => {
-  const lines: string[] = [], orig = console.error;
-  console.error = (...a: unknown[]) => { lines.push(a.map(String).join(' ')); };
-  try { return { code: await f(), text: lines.join('\n') }; } finally { console.error = orig; }
-};
 
 test('train-alpha on tiny-rosinality 16², 4 steps: exit 0, alpha net with official keys, grids fg/bg/α/composite every 2 steps and at the end; resume 2 → 4 gives the same bytes', () => inTmp(async (dir) => {
   const full = join(dir, 'full'), half = join(dir, 'half');
@@ -71,7 +66,7 @@ test('train-alpha bad arguments exit 2 (a missing run folder 1) with a message n
     [['--resume', join(dir, 'nothing')], /--resume/, 1],
   ];
   for (const [argv, re, want] of cases) {
-    const { code, text } = await stderrOf(() => main(['train-alpha', ...argv]));
+    const { code, err: text } = await captureMain(['train-alpha', ...argv]);
     assert.equal(code, want, argv.join(' '));
     assert.match(text, re);
   }

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import { captureMain } from '../capture-cli.ts';
 import { readImage } from '../../src/io/image-file.ts';
 import { readNpy } from '../../src/io/npy-file.ts';
 import { readSafetensors } from '../../src/io/safetensors-file.ts';
@@ -29,12 +30,6 @@ const TINY = [
 ];
 const weights = (out: string) => readSafetensors(join(out, 'ilsgan-generator.safetensors'));
 
-/** Runs `f` with console.error captured; returns what it printed. */
-const stderrOf = async (f: () => Promise<number>): Promise<{ code: number; text: string }> => {
-  const lines: string[] = [], orig = console.error;
-  console.error = (...a: unknown[]) => { lines.push(a.map(String).join(' ')); };
-  try { return { code: await f(), text: lines.join('\n') }; } finally { console.error = orig; }
-};
 
 test('train-ilsgan on 16² shapes, 4 steps: G_ema with NVlabs names and its config, layer grids every 2 steps and at the end; resume 2 → 4 gives the same bytes; sample-layers reads it back', () => inTmp(async (dir) => {
   const full = join(dir, 'full'), half = join(dir, 'half');
@@ -83,7 +78,7 @@ test('train-ilsgan / sample-layers bad arguments exit 2 (a missing run folder or
     [['sample-layers', '--weights', 'assets/dcgan-shapes-32.safetensors', '--out', dir], /not a layered generator/, 1],
   ];
   for (const [argv, re, want] of cases) {
-    const { code, text } = await stderrOf(() => main(argv));
+    const { code, err: text } = await captureMain(argv);
     assert.equal(code, want, argv.join(' '));
     assert.match(text, re, argv.join(' '));
   }

@@ -15,7 +15,7 @@ import { Rng } from '../../core/rng.ts';
 import { tensorToNpy } from '../../io/npy.ts';
 import { writeNpy } from '../../io/npy-file.ts';
 import { loadLayeredGenerator, writeLayerGrid, type Layers } from '../../methods/ilsgan/index.ts';
-import { expectArgs, requireFlag, splitArgs, UsageError } from '../args.ts';
+import { expectArgs, numberFlag, requireFlag, splitArgs, UsageError } from '../args.ts';
 import { cliOutput, type CliOutput } from '../output.ts';
 import type { Command } from '../command.ts';
 
@@ -52,13 +52,7 @@ const usageError = (detail: string): UsageError => new UsageError('sample-layers
 export const parseSampleLayersArgs = (argv: readonly string[]): SampleLayersArgs => {
   const split = expectArgs(splitArgs(argv, ['npy']), { flags: ['weights', 'n', 'seed', 'truncation', 'out', 'npy', 'columns', 'backend'] }, 'sample-layers');
   const v = split.flags;
-  const num = (k: string, dflt: number, ok: (n: number) => boolean, what: string): number => {
-    const x = v[k];
-    if (x === undefined) return dflt;
-    const n = Number(x);
-    if (!ok(n)) throw usageError(`--${k} must be ${what}, got '${x}'`);
-    return n;
-  };
+  const num = (k: string, dflt: number, ok: (n: number) => boolean, what: string): number => numberFlag(v, k, dflt, ok, what, usageError);
   const backend = v['backend'] ?? 'auto';
   if (!['auto', 'tensorflow', 'native', 'wasm', 'cpu'].includes(backend)) throw usageError(`--backend must be one of auto|tensorflow|native|wasm|cpu, got '${backend}'`);
   return {

@@ -19,7 +19,7 @@ import { truncatedNormalLatents } from '../../models/biggan/common.ts';
 import type { Generator, SynthesizeOptions } from '../../models/generator.ts';
 import { GENERATOR_FAMILIES, GENERATOR_FAMILY_NAMES, generatorFamilyOf, type GeneratorFamilyName } from '../../models/registry/families.ts';
 import { detectWeightsFormat, generatorFromBytes, loadGenerator } from '../../models/registry/files.ts';
-import { expectArgs, requireFlag, splitArgs, UsageError } from '../args.ts';
+import { expectArgs, numberFlag, requireFlag, splitArgs, UsageError } from '../args.ts';
 import { cliOutput } from '../output.ts';
 import type { Command } from '../command.ts';
 
@@ -100,13 +100,7 @@ export const parseSampleArgs = (argv: readonly string[]): SampleArgs => {
     if (!(options as readonly string[]).includes(x)) throw usageError(`--${k} must be one of ${options.join('|')}, got '${x}'`);
     return x as T;
   };
-  const num = (k: string, dflt: number, ok: (n: number) => boolean, what: string): number => {
-    const x = v[k];
-    if (x === undefined) return dflt;
-    const n = Number(x);
-    if (!ok(n)) throw usageError(`--${k} must be ${what}, got '${x}'`);
-    return n;
-  };
+  const num = (k: string, dflt: number, ok: (n: number) => boolean, what: string): number => numberFlag(v, k, dflt, ok, what, usageError);
   const latents = v['latents'];
   if (latents !== undefined && v['n'] !== undefined) throw usageError('give either --latents or --n, not both');
   if (latents === undefined && v['n'] === undefined) throw usageError('give --latents z.npy or --n N (with --seed S)');

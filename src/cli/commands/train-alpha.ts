@@ -6,13 +6,12 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../backend/init.ts';
 import { NonNegativeInt, PositiveInt } from '../../core/codec.ts';
-import { ConfigError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
 import type { ImageBatch } from '../../core/tensor.ts';
 import { epochBatches } from '../../data/batches.ts';
@@ -26,11 +25,10 @@ import {
   LABELS4FREE_DEFAULTS, LABELS4FREE_PRESETS, Labels4FreeConfig, labels4freePreset, requireStyleGAN2, trainAlphaBranch, type AlphaBranch, type Labels4FreePreset,
 } from '../../methods/labels4free/index.ts';
 import { loadGeneratorFile } from '../../pipeline/generators.ts';
-import { commandConfig, expectArgs, splitArgs, UsageError } from '../args.ts';
+import { UsageError } from '../args.ts';
 import { cliOutput, type CliOutput } from '../output.ts';
 import type { Command } from '../command.ts';
-import { deepMerge } from '../config.ts';
-import { abortOnSigint, BackendChoice, progressReporter } from '../training.ts';
+import { abortOnSigint, BackendChoice, parseMethodTrainingArgs, progressReporter } from '../training.ts';
 
 /**
  * The `train-alpha` config (file, `key=value` overrides, `--generator`/`--data` flags).
@@ -76,30 +74,16 @@ export const trainAlphaCliDefaults = {
 const CONFIG_FILE = 'train-alpha.json';
 const PRESETS = Object.keys(LABELS4FREE_PRESETS) as Labels4FreePreset[];
 
-/** The config from argv: defaults (or a resumed run's stored config) ← preset ← file ← overrides ← flags. */
+/** The config from argv (see `parseMethodTrainingArgs`); `--generator` and `--data` are required. */
 const parse = (argv: readonly string[]): { cfg: TrainAlphaCliConfig; resume: boolean } => {
-  const a = expectArgs(splitArgs(argv.map((x) => (x === '-c' ? '--config' : x))), { flags: ['generator', 'data', 'preset', 'resume', 'config'], positional: 1, overrides: true }, 'train-alpha');
-  const file = a.flags['config'] ?? a.positional[0], resume = a.flags['resume'], preset = a.flags['preset'];
-  if (preset !== undefined && !(PRESETS as string[]).includes(preset)) throw new UsageError('train-alpha', [{ path: '--preset', expected: PRESETS.join(' | '), given: preset }]);
-  let base: unknown = trainAlphaCliDefaults;
-  if (resume !== undefined) {
-    const stored = join(resume, CONFIG_FILE);
-    if (!existsSync(stored)) throw new ConfigError('train-alpha', [{ path: '--resume', expected: `a train-alpha output folder (with ${CONFIG_FILE})`, given: JSON.stringify(resume) }]);
-    base = deepMerge(trainAlphaCliDefaults, JSON.parse(readFileSync(stored, 'utf8')) as unknown);
-  }
-  if (preset !== undefined) base = deepMerge(base, { labels4free: labels4freePreset(preset as Labels4FreePreset) });
-  const flags = [
-    ...(resume !== undefined ? [`out=${resume}`] : []),
-    ...(a.flags['generator'] !== undefined ? [`generator=${a.flags['generator']}`] : []),
-    ...(a.flags['data'] !== undefined ? [`data=${a.flags['data']}`] : []),
-  ];
-  const cfg = commandConfig(TrainAlphaCliConfig, file, [...a.overrides, ...flags], base, 'train-alpha');
+  const presets = Object.fromEntries(PRESETS.map((p) => [p, { labels4free: labels4freePreset(p) }]));
+  const r = parseMethodTrainingArgs(argv, { name: 'train-alpha', codec: TrainAlphaCliConfig, defaults: trainAlphaCliDefaults, configFile: CONFIG_FILE, presets, keyFlags: ['generator', 'data'] });
   const missing = [
-    ...(cfg.generator === '' ? [{ path: '--generator', expected: 'a StyleGAN2 .pt or safetensors file', given: 'nothing' }] : []),
-    ...(cfg.data === '' ? [{ path: '--data', expected: 'a folder of real photos', given: 'nothing' }] : []),
+    ...(r.cfg.generator === '' ? [{ path: '--generator', expected: 'a StyleGAN2 .pt or safetensors file', given: 'nothing' }] : []),
+    ...(r.cfg.data === '' ? [{ path: '--data', expected: 'a folder of real photos', given: 'nothing' }] : []),
   ];
   if (missing.length > 0) throw new UsageError('train-alpha', missing);
-  return { cfg, resume: resume !== undefined };
+  return r;
 };
 
 /** Rows fg / bg / α / composite of test_sample.py's latents (z, separate z₂, ψ `sampleTruncation`, stored noise). */

@@ -8,13 +8,12 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../../backend/init.ts';
 import { NonNegativeInt, PositiveInt } from '../../core/codec.ts';
-import { ConfigError } from '../../core/errors.ts';
 import { Rng } from '../../core/rng.ts';
 import type { ImageBatch } from '../../core/tensor.ts';
 import { epochBatches } from '../../data/batches.ts';
@@ -23,11 +22,10 @@ import { writeFileAtomic } from '../../io/image-file.ts';
 import {
   drawLayers, ILSGAN_DEFAULTS, ILSGAN_PRESETS, IlsganConfig, ilsganPreset, saveLayeredGenerator, trainIlsgan, writeLayerGrid, type IlsganPreset, type LayeredGenerator,
 } from '../../methods/ilsgan/index.ts';
-import { commandConfig, expectArgs, splitArgs, UsageError } from '../args.ts';
+import { UsageError } from '../args.ts';
 import { cliOutput, type CliOutput } from '../output.ts';
 import type { Command } from '../command.ts';
-import { deepMerge } from '../config.ts';
-import { abortOnSigint, BackendChoice, progressReporter } from '../training.ts';
+import { abortOnSigint, BackendChoice, parseMethodTrainingArgs, progressReporter } from '../training.ts';
 
 /**
  * The `train-ilsgan` config (file, `key=value` overrides, `--data` flag).
@@ -75,22 +73,12 @@ export const trainIlsganCliDefaults = {
 const CONFIG_FILE = 'train-ilsgan.json';
 const PRESETS = Object.keys(ILSGAN_PRESETS) as IlsganPreset[];
 
-/** The config from argv: defaults (or a resumed run's stored config) ← preset ← file ← overrides ← flags. */
+/** The config from argv (see `parseMethodTrainingArgs`); `--data` must be `shapes` or a folder. */
 const parse = (argv: readonly string[]): { cfg: TrainIlsganCliConfig; resume: boolean } => {
-  const a = expectArgs(splitArgs(argv.map((x) => (x === '-c' ? '--config' : x))), { flags: ['data', 'preset', 'resume', 'config'], positional: 1, overrides: true }, 'train-ilsgan');
-  const file = a.flags['config'] ?? a.positional[0], resume = a.flags['resume'], preset = a.flags['preset'];
-  if (preset !== undefined && !(PRESETS as string[]).includes(preset)) throw new UsageError('train-ilsgan', [{ path: '--preset', expected: PRESETS.join(' | '), given: preset }]);
-  let base: unknown = trainIlsganCliDefaults;
-  if (resume !== undefined) {
-    const stored = join(resume, CONFIG_FILE);
-    if (!existsSync(stored)) throw new ConfigError('train-ilsgan', [{ path: '--resume', expected: `a train-ilsgan output folder (with ${CONFIG_FILE})`, given: JSON.stringify(resume) }]);
-    base = deepMerge(trainIlsganCliDefaults, JSON.parse(readFileSync(stored, 'utf8')) as unknown);
-  }
-  if (preset !== undefined) base = deepMerge(base, { ilsgan: ilsganPreset(preset as IlsganPreset) });
-  const flags = [...(resume !== undefined ? [`out=${resume}`] : []), ...(a.flags['data'] !== undefined ? [`data=${a.flags['data']}`] : [])];
-  const cfg = commandConfig(TrainIlsganCliConfig, file, [...a.overrides, ...flags], base, 'train-ilsgan');
-  if (cfg.data !== 'shapes' && !existsSync(cfg.data)) throw new UsageError('train-ilsgan', [{ path: '--data', expected: "'shapes' or an existing folder of photos", given: cfg.data }]);
-  return { cfg, resume: resume !== undefined };
+  const presets = Object.fromEntries(PRESETS.map((p) => [p, { ilsgan: ilsganPreset(p) }]));
+  const r = parseMethodTrainingArgs(argv, { name: 'train-ilsgan', codec: TrainIlsganCliConfig, defaults: trainIlsganCliDefaults, configFile: CONFIG_FILE, presets, keyFlags: ['data'] });
+  if (r.cfg.data !== 'shapes' && !existsSync(r.cfg.data)) throw new UsageError('train-ilsgan', [{ path: '--data', expected: "'shapes' or an existing folder of photos", given: r.cfg.data }]);
+  return r;
 };
 
 /** Fixed latents of the grid: the same columns at every step. */
