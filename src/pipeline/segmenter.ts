@@ -178,9 +178,14 @@ export const argmaxForegroundSegmenter = (seg: SegmenterArtifact): SegmenterArti
 /** Metrics of predictions against ground truth (probabilities in, numbers out). */
 export type MetricsFn = (predicted: MaskBatch, truth: MaskBatch) => Promise<Readonly<Record<string, number>>>;
 
+/** Protocols whose reference script scores hard mask files: {@link protocolMetrics} thresholds the probabilities at 0.5 first. */
+const HARD_MASK_PROTOCOLS: readonly ProtocolName[] = ['labels4free'];
+
 /**
  * Metrics of one paper's evaluation protocol (default Melas-Kyriazi et al.'s `melas-kyriazi`):
- * `acc`, `iou`, `fmax` (and `mae` where defined), as the library's `evaluate` computes them.
+ * `acc`, `iou`, `fmax` (and `mae` where defined), as the library's `evaluate` computes them. For
+ * `labels4free`, whose script reads saved 0/255 masks, the probabilities are first thresholded at 0.5
+ * (the masks `segment` writes).
  *
  * @example
  * ```ts
@@ -188,7 +193,15 @@ export type MetricsFn = (predicted: MaskBatch, truth: MaskBatch) => Promise<Read
  * ```
  */
 export const protocolMetrics = (protocol: ProtocolName = 'melas-kyriazi'): MetricsFn => async (predicted, truth) => {
-  const r = await evaluate([predicted], [truth], protocol);
+  // labels4free's test_customdata.py scores saved 0/255 mask files (only 255 is foreground): hand it the
+  // masks `segment` writes (p > 0.5), not probabilities, which it would count as background everywhere.
+  const hard = HARD_MASK_PROTOCOLS.includes(protocol) ? tf.tidy(() => tf.cast(tf.greater(predicted, 0.5), 'float32') as MaskBatch) : undefined;
+  let r;
+  try {
+    r = await evaluate([hard ?? predicted], [truth], protocol);
+  } finally {
+    hard?.dispose();
+  }
   const out: Record<string, number> = {};
   for (const k of ['acc', 'iou', 'fmax', 'mae'] as const) {
     const v = (r as unknown as Record<string, number | null | undefined>)[k];
