@@ -1,5 +1,8 @@
 // Running the `gan-segmenter` command in-process for the tests: what it printed on stdout and
-// stderr, and its exit code.
+// stderr, and its exit code; and a temporary folder with the CLI's backend forced.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../src/cli/main.ts';
 
 /** Output of one in-process CLI run. */
@@ -19,4 +22,17 @@ export const captureMain = async (argv: string[]): Promise<CliRun> => {
   console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
   console.error = (...a: unknown[]) => { err += a.join(' ') + '\n'; };
   try { return { code: await main(argv), out, err }; } finally { console.log = log; console.error = error; }
+};
+
+/** Run `f` in a fresh temporary folder with the CLI's backend (`GAN_SEGMENTER_BACKEND`) forced; both undone afterwards. */
+export const inTmpWithBackend = async (prefix: string, backend: string, f: (dir: string) => Promise<void>): Promise<void> => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const prev = process.env.GAN_SEGMENTER_BACKEND;
+  process.env.GAN_SEGMENTER_BACKEND = backend;
+  try {
+    await f(dir);
+  } finally {
+    if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
+    rmSync(dir, { recursive: true, force: true });
+  }
 };

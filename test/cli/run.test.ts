@@ -1,11 +1,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend/init.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { main } from '../../src/cli/main.ts';
+import { inTmpWithBackend } from '../capture-cli.ts';
 import { generateShapeSample } from '../../src/data/shapes.ts';
 import { writePng, readImage } from '../../src/io/image-file.ts';
 import { readSafetensors, writeSafetensors } from '../../src/io/safetensors-file.ts';
@@ -14,17 +14,7 @@ import { createGanGenerator, ganGeneratorWeights } from '../../src/models/gan-mo
 before(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
 
 /** Run `f` in a fresh temporary folder with the CLI's backend forced to cpu; both undone afterwards. */
-const inCpuTmp = async (prefix: string, f: (dir: string) => Promise<void>): Promise<void> => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const prev = process.env.GAN_SEGMENTER_BACKEND;
-  process.env.GAN_SEGMENTER_BACKEND = 'cpu';
-  try {
-    await f(dir);
-  } finally {
-    if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
-    rmSync(dir, { recursive: true, force: true });
-  }
-};
+const inCpuTmp = (prefix: string, f: (dir: string) => Promise<void>): Promise<void> => inTmpWithBackend(prefix, 'cpu', f);
 
 /** A run small enough for a test: 16² images, a 2-step GAN, direction and UNet, 8 pairs, 4 held-out images. */
 const TINY_RUN = ['resolution=16', 'gan.trainImages=16', 'gan.steps=2', 'gan.batchSize=4', 'gan.width=4',

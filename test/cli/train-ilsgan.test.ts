@@ -1,26 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { captureMain } from '../capture-cli.ts';
+import { captureMain, inTmpWithBackend } from '../capture-cli.ts';
 import { readImage } from '../../src/io/image-file.ts';
 import { readNpy } from '../../src/io/npy-file.ts';
 import { readSafetensors } from '../../src/io/safetensors-file.ts';
 import { LAYERED_GENERATOR_MODEL } from '../../src/methods/ilsgan/index.ts';
 
-const inTmp = async (f: (dir: string) => Promise<void>): Promise<void> => {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-train-ilsgan-'));
-  const prev = process.env.GAN_SEGMENTER_BACKEND;
-  process.env.GAN_SEGMENTER_BACKEND = 'cpu';
-  try {
-    await f(dir);
-  } finally {
-    if (prev === undefined) delete process.env.GAN_SEGMENTER_BACKEND; else process.env.GAN_SEGMENTER_BACKEND = prev;
-    rmSync(dir, { recursive: true, force: true });
-  }
-};
+const inTmp = (f: (dir: string) => Promise<void>): Promise<void> => inTmpWithBackend('cli-train-ilsgan-', 'cpu', f);
 
 // 16² shapes, batch 4 (the minibatch-stddev group), a tiny layered G/D: one step per 0.004 kimg.
 const TINY = [
