@@ -26,6 +26,7 @@ void compare(int op, const int32_t* d, const int32_t* as, const int32_t* bs, con
 void avgPool(const int32_t* g, const float* x, float* y);
 void avgPoolGrad(const int32_t* g, const float* dy, float* dx);
 void logicalNot(const uint8_t* x, uint8_t* y, int64_t n);
+void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
 void maxPool(const int32_t* g, const float* x, float* y);
 void concatRows(int64_t outer, int k, const float* const* in, const int64_t* rowLen, float* out);
 void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t n);
@@ -351,6 +352,21 @@ napi_value LogicalNot(napi_env env, napi_callback_info info) {
     return undef(env);
   });
 }
+// softmax(cols, x, y): softmax over the last axis of x [rows, cols].
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[3];
+    args(env, info, a);
+    int32_t cols;
+    CHECK_NAPI(napi_get_value_int32(env, a[0], &cols));
+    if (cols < 1) throw Fail{"softmax: cols must be positive"};
+    size_t n = 0;
+    const float* x = typedArray<float>(env, a[1], napi_float32_array, &n, "x");
+    if (n % size_t(cols) != 0) throw Fail{"softmax: x is not [rows, cols]"};
+    gsn::softmaxRows(x, f32(env, a[2], n, "y"), int64_t(n / size_t(cols)), cols);
+    return undef(env);
+  });
+}
 // unary(op, x, y, alpha)
 napi_value Unary(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
@@ -616,6 +632,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"leakyReluGrad", nullptr, LeakyReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"split", nullptr, Split, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"logicalNot", nullptr, LogicalNot, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainGrad", nullptr, BatchNormTrainGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resize", nullptr, Resize, nullptr, nullptr, nullptr, napi_default, nullptr},

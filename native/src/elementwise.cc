@@ -160,7 +160,8 @@ static void unaryOp(const float* x, float* y, int64_t n, Op op) {
 }
 
 // op: 0 relu, 1 neg, 2 square, 3 sqrt, 4 rsqrt, 5 exp, 6 log, 7 abs, 8 step(alpha), 9 leaky relu(alpha),
-//     10 sigmoid, 11 reciprocal, 12 relu6, 13 tanh, 14 log1p, 15 sign.
+//     10 sigmoid, 11 reciprocal, 12 relu6, 13 tanh, 14 log1p, 15 sign, 16 sin, 17 cos.
+// sin and cos are taken in double and rounded once, as tfjs's JS kernels (Math.sin of the float's value) do.
 void unary(int op, const float* x, float* y, int64_t n, float alpha) {
   switch (op) {
     case 0: return unaryOp(x, y, n, [](float v) { return v > 0.f ? v : (std::isnan(v) ? v : 0.f); });
@@ -179,6 +180,8 @@ void unary(int op, const float* x, float* y, int64_t n, float alpha) {
     case 13: return unaryOp(x, y, n, [](float v) { return std::tanh(v); });
     case 14: return unaryOp(x, y, n, [](float v) { return std::log1p(v); });
     case 15: return unaryOp(x, y, n, [](float v) { return v > 0.f ? 1.f : (v < 0.f ? -1.f : 0.f); });
+    case 16: return unaryOp(x, y, n, [](float v) { return float(std::sin(double(v))); });
+    case 17: return unaryOp(x, y, n, [](float v) { return float(std::cos(double(v))); });
     default: return;
   }
 }
@@ -468,6 +471,27 @@ void logicalNot(const uint8_t* x, uint8_t* y, int64_t n) {
   });
 }
 
+// Softmax over the last axis of x [rows, cols], in tfjs's cpu kernel's order of operations (max, x − max in
+// float, exp in double rounded to float, the sum of those floats in double rounded to float, a float
+// division), so the values are the JS kernel's.
+void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols) {
+  parallelFor(rows, per(cols * 8), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* px = x + r * cols;
+      float* py = y + r * cols;
+      float m = px[0];
+      for (int64_t j = 1; j < cols; ++j) m = px[j] > m || px[j] != px[j] ? px[j] : m;
+      double s = 0;
+      for (int64_t j = 0; j < cols; ++j) {
+        const float e = float(std::exp(double(px[j] - m)));
+        py[j] = e;
+        s += e;
+      }
+      const float sf = float(s);
+      for (int64_t j = 0; j < cols; ++j) py[j] = py[j] / sf;
+    }
+  });
+}
 
 // ------------------------------------------------------------------ fused BatchNorm (training) and Adam
 // The composed tfjs ops of a BatchNorm training step (mean, centre, square, mean, rsqrt,

@@ -40,6 +40,8 @@ export interface NativeAddon {
   split?(outer: number, x: Float32Array, outputs: Float32Array[]): void;
   /** Element-wise not of 0/1 bytes. */
   logicalNot(x: Uint8Array, y: Uint8Array): void;
+  /** Softmax over the last axis of x [rows, cols] (tfjs's cpu kernel's values). Absent in builds before it (and with it unary ops 16 sin and 17 cos). */
+  softmax?(cols: number, x: Float32Array, y: Float32Array): void;
   /** Unary op (see native/src/elementwise.cc for codes); alpha for step / leaky relu. */
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   /** Reduce the middle axis of [outer, mid, inner]; op 0 sum, 1 mean, 2 max, 3 min. */

@@ -52,6 +52,8 @@ const UNARY: Record<string, number> = {
   Relu: 0, Neg: 1, Square: 2, Sqrt: 3, Rsqrt: 4, Exp: 5, Log: 6, Abs: 7, Step: 8, LeakyRelu: 9,
   Sigmoid: 10, Reciprocal: 11, Relu6: 12, Tanh: 13, Log1p: 14, Sign: 15,
 };
+/** Unary ops of addons that have `softmax` (the same build added them; older builds would leave the output at 0). */
+const UNARY_SINCE_SOFTMAX: Record<string, number> = { Sin: 16, Cos: 17 };
 const COMPARE: Record<string, number> = { Greater: 0, GreaterEqual: 1, Less: 2, LessEqual: 3, Equal: 4, NotEqual: 5 };
 const REDUCE: Record<string, number> = { Sum: 0, Mean: 1, Max: 2, Min: 3 };
 /** Below this many elements the JS kernels are as fast (no call or thread overhead). */
@@ -96,7 +98,7 @@ export const makeElementwiseKernels = (
     addon.select(cv, f32(args.backend, t), f32(args.backend, e), out);
     return args.backend.makeTensorInfo([...t.shape], 'float32', out);
   };
-  for (const [name, op] of Object.entries(UNARY)) {
+  for (const [name, op] of Object.entries({ ...UNARY, ...(addon.softmax ? UNARY_SINCE_SOFTMAX : {}) })) {
     kernels[name] = (args) => {
       const { x } = args.inputs;
       if (!x || x.dtype !== 'float32' || size(x.shape) < MIN_NATIVE) return fallback(name, args);
@@ -220,6 +222,19 @@ export const makeElementwiseKernels = (
     addon.logicalNot(v, out);
     return args.backend.makeTensorInfo([...x.shape], 'bool', out);
   };
+  const softmax = addon.softmax?.bind(addon);
+  if (softmax) {
+    kernels['Softmax'] = (args) => {
+      const { logits } = args.inputs;
+      if (!logits || logits.dtype !== 'float32' || logits.shape.length === 0 || size(logits.shape) < MIN_NATIVE) return fallback('Softmax', args);
+      const dim = (args.attrs?.['dim'] as number | undefined) ?? -1;
+      const rank = logits.shape.length;
+      if (dim !== -1 && dim !== rank - 1) return fallback('Softmax', args);
+      const out = alloc(size(logits.shape));
+      softmax(logits.shape[rank - 1]!, f32(args.backend, logits), out);
+      return args.backend.makeTensorInfo([...logits.shape], 'float32', out);
+    };
+  }
   kernels['MaxPool'] = (args) => {
     const { x } = args.inputs;
     const attrs = args.attrs ?? {};

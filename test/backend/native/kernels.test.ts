@@ -171,9 +171,42 @@ test('native unary ops match', { skip }, async () => {
     ['exp', tf.exp, x], ['log', tf.log, pos], ['abs', tf.abs, x], ['step', (t) => tf.step(t, 0.3), x],
     ['leakyRelu', (t) => tf.leakyRelu(t, 0.2), x], ['sigmoid', tf.sigmoid, x], ['reciprocal', tf.reciprocal, pos],
     ['relu6', (t) => tf.relu6(tf.mul(t, 3)), x], ['tanh', tf.tanh, x], ['log1p', tf.log1p, pos], ['sign', tf.sign, x],
+    ['sin', (t) => tf.sin(tf.mul(t, 40)), x], ['cos', (t) => tf.cos(tf.mul(t, 40)), x],
   ];
   for (const [name, op, input] of ops) await agree(name, () => op(input));
   tf.dispose([x, pos]);
+});
+
+test('native softmax, sin and cos equal the cpu kernels bit for bit (softmax: last axis, rows of 1 to 700, large logits, a NaN row); the softmax gradient matches', { skip }, async () => {
+  const shapes = [[16, 64, 64, 9], [3000, 1], [40, 64], [2, 5, 700]];
+  for (const shape of shapes) {
+    const x = tf.tidy(() => tf.mul(rand(shape), 40));
+    await tf.setBackend('cpu');
+    disableNative();
+    const ref = tf.tidy(() => tf.softmax(x)).dataSync();
+    const r = await enableNative({ threads: 2 });
+    assert.ok(r.ok && nativeStatus().kernels.includes('Softmax'), 'native Softmax registered');
+    const got = tf.tidy(() => tf.softmax(x)).dataSync();
+    assert.deepEqual(Array.from(got), Array.from(ref), `softmax ${shape}`);
+    if (shape.length === 4) {
+      // sin and cos (double, rounded once) are bit for bit too.
+      await tf.setBackend('cpu');
+      disableNative();
+      const js = tf.tidy(() => tf.concat([tf.sin(x), tf.cos(x)]).dataSync());
+      await enableNative({ threads: 2 });
+      assert.ok(nativeStatus().kernels.includes('Sin') && nativeStatus().kernels.includes('Cos'));
+      assert.deepEqual(Array.from(tf.tidy(() => tf.concat([tf.sin(x), tf.cos(x)]).dataSync())), Array.from(js), 'sin, cos');
+    }
+    x.dispose();
+  }
+  const withNaN = tf.tidy(() => tf.concat([tf.fill([1, 4096], Number.NaN), rand([1, 4096])], 0));
+  const nanRows = tf.tidy(() => tf.softmax(withNaN)).dataSync();
+  assert.ok(nanRows.slice(0, 4096).every((v) => Number.isNaN(v)) && nanRows.slice(4096).every((v) => v > 0 && v < 1), 'a NaN row stays NaN, the other row is a distribution');
+  withNaN.dispose();
+  const x = rand([8, 32, 32, 9]);
+  const w = rand([9]);
+  await agree('softmax gradient', () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.softmax(t), w)))(x));
+  tf.dispose([x, w]);
 });
 
 test('native reductions (sum, mean, max, min) over leading, middle, trailing, separated and all axes match', { skip }, async () => {
