@@ -146,6 +146,12 @@ export const gansegMethod: MethodSpec<'ganseg', GanSegConfig, 'reals', PartMaskS
   paper: 'He, Wandt, Rhodin 2022, GANSeg: Learning to Segment by Unsupervised Hierarchical Image Generation, CVPR, https://arxiv.org/abs/2112.01036',
   codec: GanSegConfig,
   defaults: GANSEG_DEFAULTS,
+  // CPU-sized for `gan-segmenter run` (the official sizes take ~9 min a step at batch 64 on one CPU thread): a narrower
+  // part generator, batch 8, 300 steps. The discriminator stays the official table. Measured in the README.
+  runDefaults: {
+    iterations: 300, batchSize: 8, checkpointEvery: 50,
+    generator: { zDim: 64, embeddingDim: 32, featureMapChannels: [128, 64, 64, 32, 32, 16], spadeHidden: 16, adainHidden: 32 },
+  },
   needs: ['reals'],
   stage: 'train-ganseg',
   protocol: 'ganseg',

@@ -8,7 +8,10 @@ import { initBackend } from '../../../src/backend/init.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { readSafetensors } from '../../../src/io/safetensors-file.ts';
 import { METHODS } from '../../../src/methods/table.ts';
-import { GANSEG_PRESETS, PartGenerator, partMaskSource, type GanSegConfig } from '../../../src/methods/ganseg/index.ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { decodeMethodConfig } from '../../../src/methods/spec.ts';
+import { GANSEG_PRESETS, gansegMethod, PartGenerator, partGeneratorFor, partGeneratorIssues, partMaskSource, type GanSegConfig } from '../../../src/methods/ganseg/index.ts';
+
 import { runMethodPipeline } from '../../../src/pipeline/run.ts';
 import { TINY } from './tiny.ts';
 
@@ -69,4 +72,21 @@ test('runMethodPipeline method=ganseg 16², 16 shapes images, 2 steps: report, U
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('run defaults: a CPU-sized part generator over gan_cub_k8 (paper defaults untouched), valid at 32², 64² and 128²', () => {
+  const run = decodeMethodConfig(gansegMethod, {}, 'ganseg', true);
+  const paper = decodeMethodConfig(gansegMethod, {}, 'ganseg');
+  assert.ok(E.isRight(run) && E.isRight(paper));
+  assert.equal(paper.right.iterations, 30 * 1002);
+  assert.deepEqual(paper.right.generator.featureMapChannels, [512, 256, 256, 128, 128, 64]);
+  assert.equal(run.right.iterations, 300);
+  assert.equal(run.right.batchSize, 8);
+  assert.deepEqual(run.right.generator.featureMapChannels, [128, 64, 64, 32, 32, 16]);
+  assert.deepEqual(run.right.generator.featureMapSizes, GANSEG_PRESETS.gan_cub_k8.featureMapSizes, 'sizes stay the preset\'s (scaled per run)');
+  assert.equal(run.right.lrG, paper.right.lrG);
+  for (const r of [32, 64, 128]) assert.deepEqual(partGeneratorIssues(partGeneratorFor(run.right.generator, r)), [], `resolution ${r}`);
+  // a user's key still wins over the run default
+  const mine = decodeMethodConfig(gansegMethod, { iterations: 7, generator: { spadeHidden: 8 } }, 'ganseg', true);
+  assert.ok(E.isRight(mine) && mine.right.iterations === 7 && mine.right.generator.spadeHidden === 8 && mine.right.generator.adainHidden === 32);
 });
