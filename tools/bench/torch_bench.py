@@ -1066,7 +1066,7 @@ def make(workload, batch=None):
             inside = lambda x: torch.where(x.abs() < 1, x, x.detach())
             fgi, bgi, inv = inside(fg), inside(bg), 1 - mask
             mi = club(bgi * mask, fgi * mask, torch.randperm(n)) + club(fgi * inv, bgi * inv, torch.randperm(n))
-            minimize(og, adv + 2 * binar + 1 * msize + sigma * mi)
+            minimize(og, adv + 2 * binar + 2 * msize + sigma * mi)
             d.requires_grad_(True)
             with torch.no_grad():
                 fake = g(torch.randn(n, 512))[1][3]

@@ -113,7 +113,7 @@ export const ilsSigma = (kimg: number, c: { readonly sigma: number; readonly ini
 export interface IlsLossWeights {
   /** `bin_weight`. ILS: 2. */
   readonly binarizationWeight: number;
-  /** The weight the reference applies to the mask-size term (`weights[anti_zero_mask]` = `mi_weight` = 1). */
+  /** The weight the reference applies to the mask-size term (`weights[anti_zero_mask]` = `msize_weight` = 2 for an unconditional G). */
   readonly maskSizeWeight: number;
   /** `min_msize`. ILS: 0.25. */
   readonly minMaskSize: number;

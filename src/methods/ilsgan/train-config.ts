@@ -50,8 +50,9 @@ export const IlsganConfig = t.type({
   /** `bin_weight`. Reference: 2. */
   binarizationWeight: t.number,
   /**
-   * Weight of the mask-size hinge. The reference sets `msize_weight = 2` but multiplies the term by
-   * `weights[anti_zero_mask]` with `anti_zero_mask = "mi"` (never overridden), i.e. `mi_weight` = 1. Reference (effective): 1.
+   * Weight of the mask-size hinge. The reference multiplies the term by `weights[anti_zero_mask]`;
+   * `training_loop_ILS.py` sets `anti_zero_mask = "msize"` for an unconditional G (`c_dim == 0`), so the
+   * weight is `msize_weight` = 2 (with a class-conditional G it would be `mi_weight` = 1). Reference (effective): 2.
    */
   maskSizeWeight: t.number,
   /** `min_msize`. Reference: 0.25. */
@@ -117,7 +118,7 @@ export const ILSGAN_DEFAULTS: IlsganConfig = {
   xintMax: 0.125 as Probability,
   perturb: true,
   binarizationWeight: 2,
-  maskSizeWeight: 1,
+  maskSizeWeight: 2,
   minMaskSize: 0.25 as Probability,
   ada: true,
   independence: true,

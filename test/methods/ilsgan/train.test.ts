@@ -37,7 +37,7 @@ test('ILS presets and derived values: γ = 0.0002·res²/batch, EMA batch·10/32
   assert.equal(g.d.beta2, 0.99);
   assert.equal(g.r1Interval, 16);
   assert.equal(g.plWeight, 0);
-  assert.equal(p.maskSizeWeight, 1);
+  assert.equal(p.maskSizeWeight, 2); // weights[anti_zero_mask], anti_zero_mask = "msize" for an unconditional G (training_loop_ILS.py)
   assert.equal(p.binarizationWeight, 2);
 });
 
