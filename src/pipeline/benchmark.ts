@@ -415,6 +415,9 @@ const segmenterConfig = (c: BenchmarkConfig, spec: AnyMethodSpec): SegmenterTrai
   validateEvery: 0 as SegmenterTrainConfig['validateEvery'], checkpointEvery: Math.max(100, Math.floor(c.unet.steps / 4)) as SegmenterTrainConfig['checkpointEvery'], logEvery: 25 as SegmenterTrainConfig['logEvery'],
 });
 
+/** Whether a method runs on the benchmark's shared GAN (its generator or discriminator) rather than training its own. */
+const usesSharedGan = (spec: AnyMethodSpec): boolean => spec.needs.includes('generator') || spec.needs.includes('discriminator');
+
 const unwrap = async <A>(te: () => Promise<E.Either<GanSegmenterError, A>>): Promise<A> => {
   const r = await te();
   if (E.isLeft(r)) throw r.left;
@@ -496,7 +499,7 @@ export const runBenchmark = async (config: unknown, options: BenchmarkOptions = 
     const made: TrainableSegmenter[] = []; // UNets of this entry, freed whatever happens
     try {
       const needs = new Set<MethodNeed>(spec.needs);
-      if ((needs.has('generator') || needs.has('discriminator')) && gen === undefined) {
+      if (usesSharedGan(spec) && gen === undefined) {
         gen = await loadOrTrainGenerator(rc, rng, memit, getReals);
         if (gen.generator.resolution !== c.resolution) {
           const side = gen.generator.resolution;
@@ -588,12 +591,15 @@ export const runBenchmark = async (config: unknown, options: BenchmarkOptions = 
   gen?.generator.dispose();
 
   const n = entries.filter((x) => x.row.kind === 'method' && x.row.error === undefined);
+  const ganNote = !specs.some(usesSharedGan)
+    ? 'no shared GAN (every method trains its own generator)'
+    : `the GAN (${c.gan.weights !== '' ? `loaded from ${c.gan.weights}${gen ? `, ${String((gen.record as { id?: unknown }).id)}` : ''}, ${c.resolution}²` : `DCGAN ${c.resolution}², width ${c.gan.width}, ${c.gan.steps} steps of batch ${c.gan.batchSize}${c.gan.augment.length > 0 ? `, DiffAugment ${c.gan.augment.join('+')}` : ''}`})`;
   const result: BenchmarkResult = {
     title: `gan-segmenter benchmark — ${basename(c.dataset.replace(/\/+$/, ''))}`,
     dataset: c.dataset,
     split: { file: splitFile, validation: val.length, test: test.length, seed: split.seed },
     notes: [
-      `Protocol: ${!specs.some((s) => s.needs.includes('generator') || s.needs.includes('discriminator')) ? 'no shared GAN (every method trains its own generator)' : `the GAN (${c.gan.weights !== '' ? `loaded from ${c.gan.weights}${gen ? `, ${String((gen.record as { id?: unknown }).id)}` : ''}, ${c.resolution}²` : `DCGAN ${c.resolution}², width ${c.gan.width}, ${c.gan.steps} steps of batch ${c.gan.batchSize}${c.gan.augment.length > 0 ? `, DiffAugment ${c.gan.augment.join('+')}` : ''}`})`} and the methods use all ${pairs.size} photos unlabeled; evaluation settings are chosen on the validation masks; the leaderboard is the test part.`,
+      `Protocol: ${ganNote} and the methods use all ${pairs.size} photos unlabeled; evaluation settings are chosen on the validation masks; the leaderboard is the test part.`,
       `Scoring at the photos' own resolution: the photo's short side resized (area filter) to ${c.resolution}, the long side in proportion (a multiple of ${2 ** c.unet.depth}); the foreground probability upsampled bilinearly (half-pixel centres, as PyTorch's align_corners=False) to the full size, thresholded at 0.5; per-image IoU, accuracy and max F-β (melas-kyriazi protocol), mean over photos. Baselines run on the full-size photos.`,
       `Synthetic pairs: ${c.data.count}; UNet width ${c.unet.width}, depth ${c.unet.depth}, ${c.unet.steps} steps of batch ${c.unet.batchSize}, Adam ${c.unet.lr}, augmentation ${c.unet.augment.join('+') || 'none'}.`,
       `Levers: test-time flip averaging (${String(c.segment.flip)}), self-training (${c.selftrain.rounds > 0 ? `a fresh UNet, ${c.selftrain.steps} steps on the teacher's best validation variant's masks of ${c.selftrain.photos > 0 ? `the first ${c.selftrain.photos}` : 'all'} unlabeled photos` : 'off'}), GrabCut refinement seeded from the UNet's probability (${c.refine.method}; ${c.refine.definite > 1 ? 'the probability as probable labels only (p > 0.5 probable foreground)' : `definite where p ≥ ${c.refine.definite} or ≤ ${(1 - c.refine.definite).toFixed(2)}`}${c.refine.box >= 0 ? `, definite background outside the predicted mask's box enlarged by ${c.refine.box} of its size` : ''}${c.refine.rect >= 0 ? `, definite background outside the central rectangle with ${c.refine.rect} margins` : ''}${c.refine.maxSide > 0 ? `, at a longer side of at most ${c.refine.maxSide} px, mask upsampled bilinearly` : ''}, ${c.refine.iterations} iterations).`,
