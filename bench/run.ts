@@ -62,7 +62,7 @@ const python = process.env['GAN_SEGMENTER_PYTHON'] ?? '/usr/bin/python3';
 
 const SPECS: Spec[] = [
   { name: 'conv3x3', what: '3×3 conv fwd+bwd, 8×64×64, 64→64', backends: ['native', 'wasm'], warmup: 2, steps: 9, slowSteps: 3 },
-  { name: 'conv3x3-tiny', what: '3×3 conv fwd+bwd, 1×16×16, 16→16', backends: ['native', 'wasm', 'cpu'], warmup: 3, steps: 15, slowSteps: 5 },
+  { name: 'conv3x3-tiny', what: '3×3 conv fwd+bwd, 1×16×16, 16→16', backends: ['native', 'wasm', 'cpu'], warmup: 1000, steps: 500, slowSteps: 5 },
   { name: 'unet64', what: 'UNet Adam step, batch 8, 64×64 (8.16 M params)', backends: ['native', 'wasm'], warmup: 2, steps: 7, slowSteps: 2 },
   { name: 'unet128', what: 'UNet Adam step, batch 8, 128×128', backends: ['native', 'wasm'], warmup: 1, steps: 5, slowSteps: 1 },
   { name: 'sample64', what: 'StyleGAN2-like G forward, batch 16, 64×64', backends: ['native', 'wasm'], warmup: 2, steps: 9, slowSteps: 3 },
@@ -197,7 +197,7 @@ if (json) {
         ? '— (no twin)'
         : m.ms === undefined
         ? `error: ${(m.error ?? '').slice(0, 72)}`
-        : `${m.ms.toFixed(1)}${ratio != null ? ` (${ratio.toFixed(2)}×${range ? `, ${range[0].toFixed(2)}–${range[1].toFixed(2)}` : ''})` : ''}`;
+        : `${m.ms.toFixed(m.ms < 1 ? 3 : 1)}${ratio != null ? ` (${ratio.toFixed(2)}×${range ? `, ${range[0].toFixed(2)}–${range[1].toFixed(2)}` : ''})` : ''}`;
   const rows = [['workload', 'PyTorch ms', ...backends.map((b) => `${b === 'native' ? 'native-cpu' : b} ms (ratio)`), 'CPU-time ratio native', 'peak RSS MB torch / native']];
   for (const [name, r] of Object.entries(results)) {
     rows.push([

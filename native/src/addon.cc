@@ -28,6 +28,8 @@ void avgPoolGrad(const int32_t* g, const float* dy, float* dx);
 void logicalNot(const uint8_t* x, uint8_t* y, int64_t n);
 void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
 void maxPool(const int32_t* g, const float* x, float* y);
+void transpose(int rank, const int64_t* len, const int64_t* step, const float* x, float* y);
+void sumSquares(int k, const float* const* xs, const int64_t* lens, double* out);
 void concatRows(int64_t outer, int k, const float* const* in, const int64_t* rowLen, float* out);
 void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t n);
 void splitRows(int64_t outer, int k, const float* x, float* const* out, const int64_t* rowLen);
@@ -297,6 +299,51 @@ napi_value Concat(napi_env env, napi_callback_info info) {
       total += len;
     }
     gsn::concatRows(outer, int(k), ptrs.data(), lens.data(), f32(env, a[2], total, "out"));
+    return undef(env);
+  });
+}
+// transpose(dims Int32Array [rank, len ×rank, step ×rank], x, y): y = x walked at the strides (merged dims).
+napi_value Transpose(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[3];
+    args(env, info, a);
+    const int32_t* d = i32(env, a[0], 1, "dims");
+    const int rank = d[0];
+    if (rank < 1 || rank > 16) throw Fail{"transpose: rank must be 1 to 16"};
+    d = i32(env, a[0], size_t(1 + 2 * rank), "dims");
+    int64_t len[16], step[16];
+    size_t total = 1, span = 1;
+    for (int k = 0; k < rank; ++k) {
+      len[k] = d[1 + k];
+      step[k] = d[1 + rank + k];
+      if (len[k] < 1 || step[k] < 0) throw Fail{"transpose: bad dims"};
+      total *= size_t(len[k]);
+      span += size_t(len[k] - 1) * size_t(step[k]);
+    }
+    gsn::transpose(rank, len, step, f32(env, a[1], span, "x"), f32(env, a[2], total, "y"));
+    return undef(env);
+  });
+}
+// sumSquares(arrays Float32Array[], out Float64Array): out[i] = Σ arrays[i]² in float64.
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[2];
+    args(env, info, a);
+    uint32_t k;
+    CHECK_NAPI(napi_get_array_length(env, a[0], &k));
+    std::vector<const float*> ptrs(k);
+    std::vector<int64_t> lens(k);
+    for (uint32_t i = 0; i < k; ++i) {
+      napi_value el;
+      CHECK_NAPI(napi_get_element(env, a[0], i, &el));
+      size_t len = 0;
+      ptrs[i] = typedArray<float>(env, el, napi_float32_array, &len, "array");
+      lens[i] = int64_t(len);
+    }
+    size_t outLen = 0;
+    double* out = typedArray<double>(env, a[1], napi_float64_array, &outLen, "out");
+    if (outLen < k) throw Fail{"sumSquares: out shorter than the array list"};
+    gsn::sumSquares(int(k), ptrs.data(), lens.data(), out);
     return undef(env);
   });
 }
@@ -636,6 +683,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormTrain", nullptr, BatchNormTrain, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainGrad", nullptr, BatchNormTrainGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resize", nullptr, Resize, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemm", nullptr, GemmName, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv", nullptr, ConvPath, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -458,18 +458,27 @@ int blockTiles(int cp, int kp, int64_t tiles, bool filterGrad, bool byChannel) {
   return int(std::max<int64_t>(6, tb / 6 * 6));
 }
 
+// A second thread is woken only for work worth it (waking one costs tens of microseconds on these
+// machines): below these sizes the same parts run inline, in order, so results do not change.
+constexpr int64_t kParallelMacs = int64_t(1) << 21;   // 16 GEMM MACs per tile and channel pair
+constexpr int64_t kParallelFilter = int64_t(1) << 15;  // channel pairs of a filter transform
+inline int64_t tileMacs(const Plan& p) { return int64_t(16) * p.tiles * p.cp * p.kp; }
+// minPerThread for parallelFor over `parts`: all of them (inline) when the work is small.
+inline int64_t partsIf(bool worth, int64_t parts, int64_t min) { return worth ? min : std::max<int64_t>(parts, 1); }
+
 // rotated: w is the original convolution's filter and this runs its backward data.
 void run(const Plan& p, const float* x, const float* w, bool rotated, float* y) {
   float* u = gU.get(size_t(16) * p.uPlane);
-  if (rotated) parallelFor(p.cp / 8, 1, [&](int64_t b, int64_t e) { filterTransformRotated(p, w, u, int(b) * 8, int(e) * 8); });
-  else parallelFor(p.cp, 8, [&](int64_t b, int64_t e) { filterTransform(p, w, u, int(b), int(e)); });
+  const bool bigFilter = int64_t(p.cp) * p.kp >= kParallelFilter;
+  if (rotated) parallelFor(p.cp / 8, partsIf(bigFilter, p.cp / 8, 1), [&](int64_t b, int64_t e) { filterTransformRotated(p, w, u, int(b) * 8, int(e) * 8); });
+  else parallelFor(p.cp, partsIf(bigFilter, p.cp, 8), [&](int64_t b, int64_t e) { filterTransform(p, w, u, int(b), int(e)); });
   const int64_t blocks = (p.tiles + p.tb - 1) / p.tb;
   const int workers = int(std::min<int64_t>({int64_t(threads()), blocks, int64_t(64)}));
   const size_t vSize = size_t(16) * p.vPlane, mSize = size_t(16) * p.mPlane;
   float* scratch[64];
   for (int i = 0; i < workers; ++i) scratch[i] = gScratch[i].get(vSize + mSize);  // before the threads start
   std::atomic<int64_t> next{0};
-  parallelFor(workers, 1, [&](int64_t w0, int64_t w1) {
+  parallelFor(workers, partsIf(tileMacs(p) >= kParallelMacs, workers, 1), [&](int64_t w0, int64_t w1) {
     for (int64_t wi = w0; wi < w1; ++wi) {
       float* v = scratch[wi];
       float* m = v + vSize;
@@ -518,7 +527,7 @@ void runFilterGrad(const Plan& p, const float* x, const float* dy, float* dw) {
     scratch[i] = gScratch[i].get(vSize + mSize);
     if (i == 0 || !byChannel) du[i] = gDU[i].get(size_t(16) * p.uPlane);
   }
-  parallelFor(workers, 1, [&](int64_t w0, int64_t w1) {
+  parallelFor(workers, partsIf(tileMacs(p) >= kParallelMacs, workers, 1), [&](int64_t w0, int64_t w1) {
     for (int64_t wi = w0; wi < w1; ++wi) {
       float* v = scratch[wi];
       float* m = v + vSize;
@@ -551,7 +560,7 @@ void runFilterGrad(const Plan& p, const float* x, const float* dy, float* dw) {
       if (!add) std::memset(du[wi], 0, sizeof(float) * 16 * p.uPlane);
     }
   });
-  parallelFor(p.cin, 8, [&](int64_t b, int64_t e) { filterGradTransform(p, du, byChannel ? 1 : workers, int(b), int(e), dw); });
+  parallelFor(p.cin, partsIf(int64_t(p.cp) * p.kp >= kParallelFilter, p.cin, 8), [&](int64_t b, int64_t e) { filterGradTransform(p, du, byChannel ? 1 : workers, int(b), int(e), dw); });
 }
 
 }  // namespace

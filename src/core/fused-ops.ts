@@ -8,6 +8,7 @@
  *   in one kernel, its gradient in another (a composed BatchNorm is ~25 kernels, each a
  *   pass over the activation).
  * - {@link fusedAdamUpdate}: one Adam step of one variable in one pass.
+ * - {@link fusedSumSquares}: Σ g² over many tensors in one kernel (a training step's finiteness check).
  * - {@link registerFusedGradients}: `LeakyRelu`'s gradient as one kernel (tfjs runs
  *   greater, multiply and select) where the backend has it, tfjs's own form elsewhere.
  *
@@ -23,6 +24,8 @@ export const BATCH_NORM_TRAIN_GRAD = 'GanSegmenterBatchNormTrainGrad';
 export const LEAKY_RELU_GRAD = 'GanSegmenterLeakyReluGrad';
 /** Kernel name of the fused Adam step: inputs `x`, `g`, `m`, `v`; attrs `lr`, `beta1`, `beta2`, `eps`, `c1`, `c2`; outputs `[x', m', v']`. */
 export const ADAM_UPDATE = 'GanSegmenterAdamUpdate';
+/** Kernel name of the fused squared norm: inputs `x0 … x(k−1)` (float32); output a float32 scalar, Σ x² over all of them summed in float64 and rounded once. */
+export const SUM_SQUARES = 'GanSegmenterSumSquares';
 
 /**
  * Whether the active backend has the fused kernel `name`.
@@ -154,4 +157,26 @@ export const fusedAdamUpdate = (
   if (g.size !== x.size || m.size !== x.size || v.size !== x.size) return undefined;
   const [nx, nm, nv] = tf.engine().runKernel(ADAM_UPDATE, { x, g, m, v }, { ...s }) as tf.Tensor[];
   return { x: nx!, m: nm!, v: nv! };
+};
+
+/**
+ * Σ x² over every element of `xs`, summed in float64 by one kernel and rounded once to float32
+ * (so +∞ when the sum is beyond float32's range, NaN when an element is NaN), read back as a
+ * number. Returns `undefined` where the backend has no such kernel, `xs` is empty or a tensor is
+ * not float32; the caller then computes it another way.
+ *
+ * @example
+ * ```ts
+ * const norm2 = fusedSumSquares(Object.values(grads)) ?? slowSquaredNorm(grads);
+ * if (!(norm2 <= 3.4028234663852886e38)) console.log('gradient not finite');
+ * ```
+ */
+export const fusedSumSquares = (xs: readonly tf.Tensor[]): number | undefined => {
+  if (xs.length === 0 || !xs.every((t) => t.dtype === 'float32') || !hasFusedKernel(SUM_SQUARES)) return undefined;
+  const inputs: tf.NamedTensorMap = {};
+  xs.forEach((t, i) => { inputs[`x${i}`] = t; });
+  const r = tf.engine().runKernel(SUM_SQUARES, inputs) as tf.Tensor;
+  const v = r.dataSync()[0]!;
+  r.dispose();
+  return v;
 };

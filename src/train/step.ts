@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedSumSquares } from '../core/fused-ops.ts';
 import { Rng } from '../core/rng.ts';
 import type { Adam } from './adam.ts';
 import { NonFiniteError } from './errors.ts';
@@ -36,14 +37,18 @@ export interface StepContext {
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
- * Σ g² over every element of `grads`, for the finiteness check. On the cpu backend (plain or with the
- * native kernels) the gradients' arrays are read in place and summed in float64 by one JS loop — one pass
+ * Σ g² over every element of `grads`, for the finiteness check. With the native kernels, one kernel
+ * sums them all in float64 ({@link fusedSumSquares}; the gradients' arrays are not read out to JS, so the
+ * array pool can recycle them). On the plain cpu backend the arrays are read in place and summed in
+ * float64 by one JS loop — one pass
  * instead of two kernels per variable plus an `addN`, which for a small model's step (the demo's UNet:
  * 50 variables) was ~100 kernel dispatches. Elsewhere (GPU, wasm, libtensorflow) it stays on the device
  * and only the scalar is read back. NaN when any element is NaN, and > {@link FLOAT32_MAX} exactly when
  * the float32 sum would have overflowed to ∞ (up to rounding at that boundary).
  */
 const squaredNorm = (grads: readonly tf.Tensor[]): number => {
+  const fused = fusedSumSquares(grads);
+  if (fused !== undefined) return fused;
   if (tf.getBackend() !== 'cpu') return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0]!);
   let s = 0;
   for (const g of grads) {

@@ -2,13 +2,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/init.ts';
+import { loadAddon } from '../../src/backend/native/addon.ts';
 import { Adam, type AdamConfig } from '../../src/train/adam.ts';
 import { minimize } from '../../src/train/step.ts';
 import { NonFiniteError } from '../../src/train/errors.ts';
 
-// minimize's finiteness check reads the gradients in place on the cpu backend (float64 sum) and
+// minimize's finiteness check reads the gradients in place on the cpu backend (float64 sum), with one
+// native kernel where the addon is built, and
 // with tf ops elsewhere (float32 sum on the device): both must accept and refuse the same steps.
-const backends = ['cpu', 'wasm'] as const;
+// With the native kernels, one kernel sums them (float64, rounded once to float32).
+const backends = ['cpu', 'wasm', ...(loadAddon().ok ? (['native'] as const) : [])] as const;
 after(async () => { await initBackend({ backend: 'cpu', ignoreEnv: true }); });
 
 const cfg = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as AdamConfig;

@@ -75,6 +75,29 @@ export const padByRows: KernelFactory = (_backendName, original) => numericKerne
 });
 
 /**
+ * The walk a transpose makes over its input: the output's dims with size-1 dims dropped and
+ * output dims that are also adjacent in the input merged, each with its length and its stride
+ * in the input (the last is the innermost). An NHWC → NCHW transpose is a 3-D walk.
+ *
+ * @example
+ * ```ts
+ * transposeWalk([2, 3, 4], [0, 2, 1]); // { len: [2, 4, 3], step: [12, 1, 4] }
+ * transposeWalk([8, 1, 5], [1, 0, 2]); // { len: [40], step: [1] }
+ * ```
+ */
+export const transposeWalk = (shape: readonly number[], perm: readonly number[]): { len: number[]; step: number[] } => {
+  const ss = strides(shape);
+  const len: number[] = [], step: number[] = [];
+  for (const p of perm) {
+    const l = shape[p]!, st = ss[p]!;
+    if (l === 1) continue;
+    const last = len.length - 1;
+    if (last >= 0 && step[last] === st * l) { len[last] = len[last]! * l; step[last] = st; } else { len.push(l); step.push(st); }
+  }
+  return { len, step };
+};
+
+/**
  * `Transpose` with an odometer over the output and a strided inner loop (falls back for strings).
  * Size-1 dims are dropped and output dims that are also adjacent in the input are merged first, so
  * an NHWC ↔ NCHW transpose is a 3-D walk with long inner runs.
@@ -84,14 +107,7 @@ export const transposeStrided: KernelFactory = (_backendName, original) => numer
   const outShape = perm.map((p) => x.shape[p]!);
   const n = outShape.reduce((a, b) => a * b, 1);
   const out = newLike(v, n);
-  const ss = strides(x.shape);
-  const len: number[] = [], step: number[] = []; // merged output dims: length and source stride
-  for (const p of perm) {
-    const l = x.shape[p]!, st = ss[p]!;
-    if (l === 1) continue;
-    const last = len.length - 1;
-    if (last >= 0 && step[last] === st * l) { len[last] = len[last]! * l; step[last] = st; } else { len.push(l); step.push(st); }
-  }
+  const { len, step } = transposeWalk(x.shape, perm);
   const rank = len.length;
   if (rank === 0 || n === 0) { if (n) out[0] = v[0]!; return make(args.backend, outShape, x.dtype, out); }
   const inner = len[rank - 1]!, innerStep = step[rank - 1]!;

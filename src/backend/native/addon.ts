@@ -32,6 +32,10 @@ export interface NativeAddon {
   avgPoolGrad(geom: Int32Array, dy: Float32Array, dx: Float32Array): void;
   /** NHWC max pool; geom = [n,h,w,c, fh,fw, sh,sw, padTop,padLeft, oh,ow]. */
   maxPool(geom: Int32Array, x: Float32Array, y: Float32Array): void;
+  /** out[i] = Σ arrays[i]² in float64 (four interleaved partial sums, a fixed order). Absent in builds before it. */
+  sumSquares?(arrays: Float32Array[], out: Float64Array): void;
+  /** Transpose as a strided walk; dims = [rank, len ×rank, step ×rank]: the output's (merged) dims and their strides in x (src/backend/kernels/copy.ts `transposeWalk`). Absent in builds before it. */
+  transpose?(dims: Int32Array, x: Float32Array, y: Float32Array): void;
   /** Concatenate inputs of `outer` rows each, row by row, into out. */
   concat(outer: number, inputs: Float32Array[], out: Float32Array): void;
   /** Gradient of leaky ReLU: dx = x > 0 ? dy : alpha·dy. */

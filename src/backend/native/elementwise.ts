@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.ts';
+import { transposeWalk } from '../kernels/copy.ts';
 import type { CpuBackend, Kernel, KernelArgs } from './kernels.ts';
 
 const f32 = (backend: CpuBackend, t: tf.TensorInfo): Float32Array => {
@@ -244,6 +245,16 @@ export const makeElementwiseKernels = (
     const out = alloc(size(info.outShape));
     addon.maxPool(geom, f32(args.backend, x), out);
     return args.backend.makeTensorInfo([...info.outShape], 'float32', out);
+  };
+  kernels['Transpose'] = (args) => {
+    const { x } = args.inputs;
+    const perm = args.attrs?.['perm'] as number[] | undefined;
+    if (!addon.transpose || !x || !perm || x.dtype !== 'float32' || size(x.shape) < MIN_NATIVE || size(x.shape) >= 2 ** 31) return fallback('Transpose', args);
+    const { len, step } = transposeWalk(x.shape, perm);
+    if (len.length === 0 || len.length > 16) return fallback('Transpose', args);
+    const out = alloc(size(x.shape));
+    addon.transpose(Int32Array.from([len.length, ...len, ...step]), f32(args.backend, x), out);
+    return args.backend.makeTensorInfo(perm.map((p) => x.shape[p]!), 'float32', out);
   };
   kernels['Concat'] = (args) => {
     const inputs = Object.values(args.inputs).filter((t): t is tf.TensorInfo => t !== undefined);

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, LEAKY_RELU_GRAD } from '../../core/fused-ops.ts';
+import { ADAM_UPDATE, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, LEAKY_RELU_GRAD, SUM_SQUARES } from '../../core/fused-ops.ts';
 import { bilinearAxis, nearestAxis } from '../kernels/resample.ts';
 import type { NativeAddon } from './addon.ts';
 import { makeElementwiseKernels } from './elementwise.ts';
@@ -185,6 +185,20 @@ export const makeKernels = (
       addon.leakyReluGrad(f32(backend, dy), f32(backend, x), Number(attrs?.['alpha']), dx);
       return backend.makeTensorInfo([...x.shape], 'float32', dx);
     },
+    // Registered only with addons that have it (hasFusedKernel then says false and callers fall back).
+    ...(addon.sumSquares
+      ? {
+          [SUM_SQUARES]: ({ inputs, backend }: KernelArgs) => {
+            const xs = Object.values(inputs).filter((t): t is TensorInfo => t !== undefined);
+            if (!isF32(...xs)) throw new Error(`${SUM_SQUARES}: inputs must be float32`);
+            const parts = new Float64Array(xs.length);
+            addon.sumSquares!(xs.map((t) => f32(backend, t)), parts);
+            let s = 0;
+            for (const p of parts) s += p;
+            return backend.makeTensorInfo([], 'float32', Float32Array.of(s));
+          },
+        }
+      : {}),
     [ADAM_UPDATE]: ({ inputs: { x, g, m, v }, backend, attrs }) => {
       if (!x || !g || !m || !v) throw new Error(`${ADAM_UPDATE}: x, g, m and v are required`);
       const a = attrs ?? {};

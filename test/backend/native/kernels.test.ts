@@ -5,7 +5,7 @@ import { disableNative, enableNative, nativeStatus } from '../../../src/backend/
 import { loadAddon } from '../../../src/backend/native/addon.ts';
 import { broadcastGeometry, reverseInto, tileInto } from '../../../src/backend/native/elementwise.ts';
 import { registerGradientFixes } from '../../../src/backend/gradients/index.ts';
-import { BATCH_NORM_TRAIN, fusedAdamUpdate, fusedBatchNormTrain, hasFusedKernel } from '../../../src/core/fused-ops.ts';
+import { BATCH_NORM_TRAIN, fusedAdamUpdate, fusedBatchNormTrain, fusedSumSquares, hasFusedKernel } from '../../../src/core/fused-ops.ts';
 import { batchNorm, batchNormRelu, createBatchNorm } from '../../../src/nn/norm.ts';
 import { Adam } from '../../../src/train/adam.ts';
 
@@ -416,19 +416,60 @@ test('a double backprop through batch norm (R1) falls back to the composed ops a
   tf.dispose([x, w]);
 });
 
+test('native transpose equals the cpu kernel bit for bit: every permutation of rank 4 (the UNet depth-to-space among them), strided and contiguous inner runs, size-1 dims, rank 6; below the native threshold and int32 stay on the cpu kernel', { skip }, async () => {
+  const perms = (n: number): number[][] => (n === 0 ? [[]] : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
+  const exact = async (shape: number[], perm: number[], dtype: 'float32' | 'int32' = 'float32'): Promise<void> => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = tf.tensor(Array.from({ length: n }, (_, i) => (i * 7919) % 10007 - 5000), shape, dtype);
+    await tf.setBackend('cpu');
+    disableNative();
+    const ref = tf.transpose(x, perm);
+    await enableNative({ threads: 2 });
+    const got = tf.transpose(x, perm);
+    assert.deepEqual(got.shape, ref.shape);
+    assert.deepEqual(Array.from(got.dataSync()), Array.from(ref.dataSync()), `${dtype} ${shape} perm ${perm}`);
+    tf.dispose([x, ref, got]);
+  };
+  for (const shape of [[256, 2, 16, 32], [16, 32, 32, 16], [3, 17, 5, 41]]) for (const perm of perms(4)) await exact(shape, perm);
+  await exact([2, 1, 40, 1, 30, 3], [4, 2, 5, 0, 3, 1]);
+  await exact([1, 4096], [1, 0]); // merges to one contiguous run
+  await exact([7, 9], [1, 0]); // under the native threshold
+  await exact([64, 64], [1, 0], 'int32');
+});
+
+test('fused sum of squares: Σ x² over many tensors in float64, rounded once (sizes 1 to 300k, odd tails); NaN and overflow propagate; absent on the plain cpu backend', { skip }, async () => {
+  await enableNative({ threads: 2 });
+  const xs = [[1], [7], [33, 17], [301, 997], [4099]].map((s) => rand(s, -3, 3));
+  let ref = 0;
+  for (const x of xs) for (const v of x.dataSync()) ref += v * v;
+  const got = fusedSumSquares(xs);
+  assert.ok(got !== undefined);
+  assert.equal(got, Math.fround(ref), `sum ${got} vs float64 reference ${ref}`);
+  const nan = tf.tensor1d([1, Number.NaN, 2]), big = tf.fill([3], 2e19);
+  assert.ok(Number.isNaN(fusedSumSquares([xs[0]!, nan])!));
+  assert.equal(fusedSumSquares([big]), Number.POSITIVE_INFINITY); // 1.2e39: past float32's range
+  assert.equal(fusedSumSquares([]), undefined);
+  assert.equal(fusedSumSquares([tf.tensor1d([1, 2], 'int32')]), undefined);
+  await tf.setBackend('cpu');
+  disableNative();
+  assert.equal(fusedSumSquares(xs), undefined);
+  tf.dispose([...xs, nan, big]);
+});
+
 test('fused Adam steps are bit-identical to the composed update', { skip }, async () => {
   const run = (): tf.Tensor[] => {
+    // c: enough elements for the vectorized loop and a split across both threads.
     const a = tf.variable(tf.randomUniform([33, 17], -1, 1, 'float32', 7)), b = tf.variable(tf.randomUniform([5], -1, 1, 'float32', 8));
-    const opt = new Adam([a, b], { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as never);
+    const c = tf.variable(tf.randomUniform([301, 997], -1, 1, 'float32', 9));
+    const opt = new Adam([a, b, c], { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as never);
     for (let i = 0; i < 5; i++) {
-      const { grads } = tf.variableGrads(() => tf.add(tf.sum(tf.square(tf.sin(a))), tf.sum(tf.mul(b, b))) as tf.Scalar, [a, b]);
+      const { grads } = tf.variableGrads(() => tf.addN([tf.sum(tf.square(tf.sin(a))), tf.sum(tf.mul(b, b)), tf.sum(tf.mul(tf.cos(c), c))]) as tf.Scalar, [a, b, c]);
       opt.apply(grads, 1e-2 / (i + 1));
       tf.dispose(grads);
     }
-    const [ma, mb, va, vb] = opt.stateVariables().map((t) => t.clone());
-    const out = [a.clone(), b.clone(), ma!, mb!, va!, vb!];
+    const out = [a.clone(), b.clone(), c.clone(), ...opt.stateVariables().map((t) => t.clone())];
     opt.dispose();
-    tf.dispose([a, b]);
+    tf.dispose([a, b, c]);
     return out;
   };
   await tf.setBackend('cpu');
