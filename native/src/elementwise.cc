@@ -272,10 +272,45 @@ void reduce(int op, int64_t outer, int64_t mid, int64_t inner, const float* x, f
 // g: [n, h, w, c, fh, fw, sh, sw, dh, dw, padTop, padLeft, oh, ow]; filter [fh, fw, c].
 // y[b,oy,ox,ci] = sum over (ky, kx) in row-major order of x[b, oy*sh+ky*dh-pt, ox*sw+kx*dw-pl, ci] * f[ky,kx,ci]
 // (taps outside the image skipped). One output row per work item; the channel loop vectorizes.
+// y[j] += x[j] * f[j] over a contiguous span (vectorized; the caller keeps the per-element order of the taps).
+static void madSpan(float* __restrict__ y, const float* __restrict__ x, const float* __restrict__ f, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) y[j] += x[j] * f[j];
+}
+
 void depthwiseConv(const int32_t* g, const float* x, const float* f, float* y) {
   const int h = g[1], w = g[2], c = g[3], fh = g[4], fw = g[5], sh = g[6], sw = g[7], dh = g[8], dw = g[9],
             pt = g[10], pl = g[11], oh = g[12], ow = g[13];
   const int64_t rows = int64_t(g[0]) * oh, rowLen = int64_t(ow) * c;
+  if (sw == 1) {
+    // Stride 1 along W: for a tap (ky, kx) an output row's valid pixels read one contiguous span of
+    // the input row, and the filter repeats every c values; with the filter laid out along the row
+    // once, each tap is a vectorizable y += x·f over the span. Taps in the same order (ky, then kx)
+    // as below, so every output element sums the same terms in the same order.
+    std::vector<float> frow(size_t(fh) * fw * size_t(rowLen));
+    for (int t = 0; t < fh * fw; ++t)
+      for (int64_t j = 0; j < rowLen; ++j) frow[size_t(t) * size_t(rowLen) + size_t(j)] = f[int64_t(t) * c + j % c];
+    parallelFor(rows, per(rowLen * fh * fw), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t b = r / oh;
+        const int oy = int(r % oh);
+        float* yr = y + r * rowLen;
+        std::memset(yr, 0, sizeof(float) * size_t(rowLen));
+        for (int ky = 0; ky < fh; ++ky) {
+          const int iy = oy * sh - pt + ky * dh;
+          if (iy < 0 || iy >= h) continue;
+          const float* xr = x + (b * h + iy) * int64_t(w) * c;
+          for (int kx = 0; kx < fw; ++kx) {
+            const int off = kx * dw - pl;  // ix = ox + off
+            const int ox0 = std::max(0, -off), ox1 = std::min(ow, w - off);
+            if (ox0 >= ox1) continue;
+            const float* fr = frow.data() + (size_t(ky) * fw + kx) * size_t(rowLen);
+            madSpan(yr + int64_t(ox0) * c, xr + int64_t(ox0 + off) * c, fr + int64_t(ox0) * c, int64_t(ox1 - ox0) * c);
+          }
+        }
+      }
+    });
+    return;
+  }
   parallelFor(rows, per(rowLen * fh * fw), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t b = r / oh;

@@ -25,7 +25,16 @@ const numeric = (args: KernelArgs, t: tf.TensorInfo): Numeric | undefined => {
  * Copy the box `begin`/`size` of `src` (shape `shape`) into `dst` (shape `dstShape`) at
  * `dstBegin`, one innermost run at a time.
  */
-const copyBox = (src: Numeric, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: Numeric, dstShape: readonly number[], dstBegin: readonly number[]): void => {
+const copyBox = (src: Numeric, shape0: readonly number[], begin0: readonly number[], size0: readonly number[], dst: Numeric, dstShape0: readonly number[], dstBegin0: readonly number[]): void => {
+  // A trailing dim the box spans whole on both sides (NHWC channels under a spatial pad or slice)
+  // joins the dim before it: index (i, j) is i·L + j on both sides, so the runs get L times longer.
+  const shape = [...shape0], begin = [...begin0], size = [...size0], dstShape = [...dstShape0], dstBegin = [...dstBegin0];
+  while (shape.length > 1) {
+    const l = shape.length - 1, n = shape[l]!;
+    if (begin[l] !== 0 || dstBegin[l] !== 0 || size[l] !== n || dstShape[l] !== n) break;
+    shape.pop(); begin.pop(); size.pop(); dstShape.pop(); dstBegin.pop();
+    shape[l - 1]! *= n; begin[l - 1]! *= n; size[l - 1]! *= n; dstShape[l - 1]! *= n; dstBegin[l - 1]! *= n;
+  }
   const rank = shape.length;
   if (rank === 0) { dst[0] = src[0]!; return; }
   const ss = strides(shape), ds = strides(dstShape);

@@ -516,6 +516,10 @@ test('native depthwise conv matches the cpu kernel: strides, paddings (same, val
     [[1, 16, 16, 33], [3, 3, 33, 1], [2, 1], 'same', 1],
     [[2, 16, 16, 7], [3, 3, 7, 1], 1, 'same', 2],
     [[2, 20, 18, 12], [4, 4, 12, 1], 2, [[0, 0], [2, 1], [1, 2], [0, 0]], 1],
+    // The separable FIR passes of ADA's wavelet resampling: 3 channels, 12 taps along one axis.
+    [[4, 40, 30, 3], [12, 1, 3, 1], 1, [[0, 0], [6, 5], [0, 0], [0, 0]], 1],
+    [[4, 40, 30, 3], [1, 12, 3, 1], 1, [[0, 0], [0, 0], [7, 4], [0, 0]], 1],
+    [[4, 40, 30, 3], [1, 12, 3, 1], [1, 2], 'valid', 1],
   ];
   for (const [xs, ws, s, p, d] of cases) {
     const x = rand(xs) as tf.Tensor4D, w = rand(ws) as tf.Tensor4D;
