@@ -29,6 +29,8 @@ void logicalNot(const uint8_t* x, uint8_t* y, int64_t n);
 void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
 void maxPool(const int32_t* g, const float* x, float* y);
 void transpose(int rank, const int64_t* len, const int64_t* step, const float* x, float* y);
+void copyBox(int rank, const int64_t* sshape, const int64_t* begin, const int64_t* size, const int64_t* dshape,
+             const int64_t* dbegin, const float* src, float* dst);
 void sumSquares(int k, const float* const* xs, const int64_t* lens, double* out);
 void concatRows(int64_t outer, int k, const float* const* in, const int64_t* rowLen, float* out);
 void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t n);
@@ -299,6 +301,28 @@ napi_value Concat(napi_env env, napi_callback_info info) {
       total += len;
     }
     gsn::concatRows(outer, int(k), ptrs.data(), lens.data(), f32(env, a[2], total, "out"));
+    return undef(env);
+  });
+}
+// copyBox(dims Int32Array [rank, shape ×rank, begin ×rank, size ×rank, dstShape ×rank, dstBegin ×rank], src, dst).
+napi_value CopyBox(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[3];
+    args(env, info, a);
+    const int32_t* d = i32(env, a[0], 1, "dims");
+    const int rank = d[0];
+    if (rank < 1 || rank > 16) throw Fail{"copyBox: rank must be 1 to 16"};
+    d = i32(env, a[0], size_t(1 + 5 * rank), "dims");
+    int64_t v[5][16];
+    size_t sTotal = 1, dTotal = 1;
+    for (int k = 0; k < rank; ++k) {
+      for (int q = 0; q < 5; ++q) v[q][k] = d[1 + q * rank + k];
+      const int64_t sh = v[0][k], b = v[1][k], sz = v[2][k], dsh = v[3][k], db = v[4][k];
+      if (sh < 0 || b < 0 || sz < 0 || dsh < 0 || db < 0 || b + sz > sh || db + sz > dsh) throw Fail{"copyBox: box outside the arrays"};
+      sTotal *= size_t(sh);
+      dTotal *= size_t(dsh);
+    }
+    gsn::copyBox(rank, v[0], v[1], v[2], v[3], v[4], f32(env, a[1], sTotal, "src"), f32(env, a[2], dTotal, "dst"));
     return undef(env);
   });
 }
@@ -684,6 +708,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormTrainGrad", nullptr, BatchNormTrainGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resize", nullptr, Resize, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"copyBox", nullptr, CopyBox, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemm", nullptr, GemmName, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -496,6 +496,43 @@ void leakyReluGrad(const float* dy, const float* x, float alpha, float* dx, int6
   });
 }
 
+// Copy the box begin/size of src (shape sshape) to dbegin in dst (shape dshape), rank <= 16 (merged
+// dims): the innermost dim in runs of size[rank-1], memcpy'd, outer positions split over threads.
+void copyBox(int rank, const int64_t* sshape, const int64_t* begin, const int64_t* size, const int64_t* dshape,
+             const int64_t* dbegin, const float* src, float* dst) {
+  if (rank < 1 || rank > 16) return;
+  int64_t ss[16], ds[16];
+  ss[rank - 1] = ds[rank - 1] = 1;
+  for (int k = rank - 2; k >= 0; --k) {
+    ss[k] = ss[k + 1] * sshape[k + 1];
+    ds[k] = ds[k + 1] * dshape[k + 1];
+  }
+  const int64_t run = size[rank - 1];
+  int64_t outer = 1;
+  for (int k = 0; k < rank - 1; ++k) outer *= size[k];
+  if (run == 0 || outer == 0) return;
+  parallelFor(outer, per(run), [&](int64_t o0, int64_t o1) {
+    int64_t idx[16] = {0};
+    int64_t rem = o0;
+    for (int k = rank - 2; k >= 0; --k) {
+      idx[k] = rem % size[k];
+      rem /= size[k];
+    }
+    for (int64_t o = o0; o < o1; ++o) {
+      int64_t so = begin[rank - 1], d = dbegin[rank - 1];
+      for (int k = 0; k < rank - 1; ++k) {
+        so += (begin[k] + idx[k]) * ss[k];
+        d += (dbegin[k] + idx[k]) * ds[k];
+      }
+      std::memcpy(dst + d, src + so, sizeof(float) * size_t(run));
+      for (int k = rank - 2; k >= 0; --k) {
+        if (++idx[k] < size[k]) break;
+        idx[k] = 0;
+      }
+    }
+  });
+}
+
 // Transpose as a strided copy: the output walks `rank` (merged) dims of lengths len[], taking x's
 // elements at strides step[]; the last dim is the innermost. Contiguous inner runs are memcpy'd.
 void transpose(int rank, const int64_t* len, const int64_t* step, const float* x, float* y) {

@@ -21,20 +21,41 @@ const numeric = (args: KernelArgs, t: tf.TensorInfo): Numeric | undefined => {
   return v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array ? v : undefined;
 };
 
+/** A box copy: the box `begin`/`size` of a source of shape `shape` goes to `dstBegin` in a destination of shape `dstShape`. */
+export interface Box {
+  readonly shape: number[];
+  readonly begin: number[];
+  readonly size: number[];
+  readonly dstShape: number[];
+  readonly dstBegin: number[];
+}
+
 /**
- * Copy the box `begin`/`size` of `src` (shape `shape`) into `dst` (shape `dstShape`) at
- * `dstBegin`, one innermost run at a time.
+ * The same box copy with fewer, longer runs: a trailing dim the box spans whole on both sides
+ * (NHWC channels under a spatial pad or slice) joins the dim before it, since index (i, j) is
+ * i·L + j on both sides.
+ *
+ * @example
+ * ```ts
+ * // a [2,5,5,3] image padded by 1 on H and W: runs of 15 floats instead of 3
+ * mergeBox({ shape: [2, 5, 5, 3], begin: [0, 0, 0, 0], size: [2, 5, 5, 3], dstShape: [2, 7, 7, 3], dstBegin: [0, 1, 1, 0] });
+ * // { shape: [2, 5, 15], begin: [0, 0, 0], size: [2, 5, 15], dstShape: [2, 7, 21], dstBegin: [0, 1, 3] }
+ * ```
  */
-const copyBox = (src: Numeric, shape0: readonly number[], begin0: readonly number[], size0: readonly number[], dst: Numeric, dstShape0: readonly number[], dstBegin0: readonly number[]): void => {
-  // A trailing dim the box spans whole on both sides (NHWC channels under a spatial pad or slice)
-  // joins the dim before it: index (i, j) is i·L + j on both sides, so the runs get L times longer.
-  const shape = [...shape0], begin = [...begin0], size = [...size0], dstShape = [...dstShape0], dstBegin = [...dstBegin0];
+export const mergeBox = (b: Box): Box => {
+  const shape = [...b.shape], begin = [...b.begin], size = [...b.size], dstShape = [...b.dstShape], dstBegin = [...b.dstBegin];
   while (shape.length > 1) {
     const l = shape.length - 1, n = shape[l]!;
     if (begin[l] !== 0 || dstBegin[l] !== 0 || size[l] !== n || dstShape[l] !== n) break;
     shape.pop(); begin.pop(); size.pop(); dstShape.pop(); dstBegin.pop();
     shape[l - 1]! *= n; begin[l - 1]! *= n; size[l - 1]! *= n; dstShape[l - 1]! *= n; dstBegin[l - 1]! *= n;
   }
+  return { shape, begin, size, dstShape, dstBegin };
+};
+
+/** Copy a box ({@link mergeBox} first), one innermost run at a time. */
+const copyBox = (src: Numeric, dst: Numeric, box: Box): void => {
+  const { shape, begin, size, dstShape, dstBegin } = mergeBox(box);
   const rank = shape.length;
   if (rank === 0) { dst[0] = src[0]!; return; }
   const ss = strides(shape), ds = strides(dstShape);
@@ -63,12 +84,34 @@ const numericKernel = (name: string, original: Kernel | undefined, body: (args: 
 const newLike = (v: Numeric, n: number): Numeric =>
   v instanceof Float32Array ? new Float32Array(n) : v instanceof Int32Array ? new Int32Array(n) : new Uint8Array(n);
 
+/**
+ * The box a `Slice` copies (begin and size already resolved).
+ *
+ * @example
+ * ```ts
+ * sliceBox([4, 6], [1, 2], [2, 3]); // the 2×3 block at (1, 2) into a fresh [2, 3]
+ * ```
+ */
+export const sliceBox = (shape: readonly number[], begin: readonly number[], size: readonly number[]): Box =>
+  ({ shape: [...shape], begin: [...begin], size: [...size], dstShape: [...size], dstBegin: size.map(() => 0) });
+
+/**
+ * The box a constant `PadV2` copies (after filling the output).
+ *
+ * @example
+ * ```ts
+ * padBox([2, 3], [[1, 1], [0, 2]]); // the whole [2, 3] into a [4, 5] at (1, 0)
+ * ```
+ */
+export const padBox = (shape: readonly number[], paddings: readonly (readonly [number, number])[]): Box =>
+  ({ shape: [...shape], begin: shape.map(() => 0), size: [...shape], dstShape: shape.map((n, i) => paddings[i]![0] + n + paddings[i]![1]), dstBegin: paddings.map((p) => p[0]) });
+
 /** `Slice` as row copies (falls back to the original kernel for strings). */
 export const sliceByRows: KernelFactory = (_backendName, original) => numericKernel('Slice', original, (args, x, v) => {
   const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs?.['begin'] as number[], args.attrs?.['size'] as number[]);
   tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
   const out = newLike(v, size.reduce((a, b) => a * b, 1));
-  copyBox(v, x.shape, begin, size, out, size, size.map(() => 0));
+  copyBox(v, out, sliceBox(x.shape, begin, size));
   return make(args.backend, [...size], x.dtype, out);
 });
 
@@ -79,7 +122,7 @@ export const padByRows: KernelFactory = (_backendName, original) => numericKerne
   const outShape = x.shape.map((n, i) => paddings[i]![0] + n + paddings[i]![1]);
   const out = newLike(v, outShape.reduce((a, b) => a * b, 1));
   if (value !== 0) out.fill(value);
-  copyBox(v, x.shape, x.shape.map(() => 0), x.shape, out, outShape, paddings.map((p) => p[0]));
+  copyBox(v, out, padBox(x.shape, paddings));
   return make(args.backend, outShape, x.dtype, out);
 });
 

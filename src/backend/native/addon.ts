@@ -34,6 +34,8 @@ export interface NativeAddon {
   maxPool(geom: Int32Array, x: Float32Array, y: Float32Array): void;
   /** out[i] = Σ arrays[i]² in float64 (four interleaved partial sums, a fixed order). Absent in builds before it. */
   sumSquares?(arrays: Float32Array[], out: Float64Array): void;
+  /** Copy a box of src into dst; dims = [rank, shape, begin, size, dstShape, dstBegin] (each ×rank; src/backend/kernels/copy.ts `mergeBox`). Absent in builds before it. */
+  copyBox?(dims: Int32Array, src: Float32Array, dst: Float32Array): void;
   /** Transpose as a strided walk; dims = [rank, len ×rank, step ×rank]: the output's (merged) dims and their strides in x (src/backend/kernels/copy.ts `transposeWalk`). Absent in builds before it. */
   transpose?(dims: Int32Array, x: Float32Array, y: Float32Array): void;
   /** Concatenate inputs of `outer` rows each, row by row, into out. */

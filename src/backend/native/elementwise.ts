@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './addon.ts';
-import { transposeWalk } from '../kernels/copy.ts';
+import { mergeBox, padBox, sliceBox, transposeWalk, type Box } from '../kernels/copy.ts';
 import type { CpuBackend, Kernel, KernelArgs } from './kernels.ts';
 
 const f32 = (backend: CpuBackend, t: tf.TensorInfo): Float32Array => {
@@ -245,6 +245,35 @@ export const makeElementwiseKernels = (
     const out = alloc(size(info.outShape));
     addon.maxPool(geom, f32(args.backend, x), out);
     return args.backend.makeTensorInfo([...info.outShape], 'float32', out);
+  };
+  const copyBox = (src: Float32Array, dst: Float32Array, box: Box): boolean => {
+    const b = mergeBox(box);
+    const r = b.shape.length;
+    if (!addon.copyBox || r < 1 || r > 16) return false;
+    addon.copyBox(Int32Array.from([r, ...b.shape, ...b.begin, ...b.size, ...b.dstShape, ...b.dstBegin]), src, dst);
+    return true;
+  };
+  kernels['Slice'] = (args) => {
+    const { x } = args.inputs;
+    if (!addon.copyBox || !x || x.dtype !== 'float32' || size(x.shape) >= 2 ** 31) return fallback('Slice', args);
+    const [begin, sz] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs?.['begin'] as number[], args.attrs?.['size'] as number[]);
+    tf.slice_util.assertParamsValid(x as tf.Tensor, begin, sz);
+    if (size(sz) < MIN_NATIVE) return fallback('Slice', args);
+    const out = alloc(size(sz));
+    if (!copyBox(f32(args.backend, x), out, sliceBox(x.shape, begin, sz))) return fallback('Slice', args);
+    return args.backend.makeTensorInfo([...sz], 'float32', out);
+  };
+  kernels['PadV2'] = (args) => {
+    const { x } = args.inputs;
+    const paddings = args.attrs?.['paddings'] as Array<[number, number]> | undefined;
+    if (!addon.copyBox || !x || !paddings || x.dtype !== 'float32' || paddings.length !== x.shape.length || paddings.some((p) => p[0] < 0 || p[1] < 0)) return fallback('PadV2', args);
+    const box = padBox(x.shape, paddings);
+    const n = size(box.dstShape);
+    if (n < MIN_NATIVE || n >= 2 ** 31 || box.dstShape.some((d) => d < 0)) return fallback('PadV2', args);
+    const out = alloc(n);
+    out.fill((args.attrs?.['constantValue'] as number | undefined) ?? 0);
+    if (!copyBox(f32(args.backend, x), out, box)) return fallback('PadV2', args);
+    return args.backend.makeTensorInfo(box.dstShape, 'float32', out);
   };
   kernels['Transpose'] = (args) => {
     const { x } = args.inputs;

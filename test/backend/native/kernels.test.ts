@@ -437,6 +437,34 @@ test('native transpose equals the cpu kernel bit for bit: every permutation of r
   await exact([64, 64], [1, 0], 'int32');
 });
 
+test('native slice and pad equal the cpu kernels bit for bit: NHWC spatial pads and crops (3 channels), the 5-D zero insertion of upsampling, a constant value, size -1, ranks 1–5; their gradients; small and int32 ones stay on the cpu kernel', { skip }, async () => {
+  const exact = async (what: string, f: () => tf.Tensor): Promise<void> => {
+    await tf.setBackend('cpu');
+    disableNative();
+    const ref = f();
+    await enableNative({ threads: 2 });
+    const got = f();
+    assert.deepEqual(got.shape, ref.shape, what);
+    assert.deepEqual(Array.from(got.dataSync()), Array.from(ref.dataSync()), what);
+    tf.dispose([ref, got]);
+  };
+  const x = rand([4, 20, 18, 3]), x5 = rand([4, 12, 12, 1, 3]), v = rand([5000]);
+  await exact('pad H, W', () => tf.pad(x, [[0, 0], [6, 5], [6, 5], [0, 0]]));
+  await exact('pad every axis, value 1.5', () => tf.pad(x, [[1, 0], [0, 2], [3, 0], [1, 1]], 1.5));
+  await exact('pad 5-D (zero insertion)', () => tf.pad(x5, [[0, 0], [0, 0], [0, 0], [0, 1], [0, 0]]));
+  await exact('pad 1-D', () => tf.pad(v, [[7, 3]]));
+  await exact('slice H, W', () => tf.slice(x, [0, 3, 2, 0], [-1, 12, 14, -1]));
+  await exact('slice every axis', () => tf.slice(x, [1, 2, 3, 1], [3, 15, 10, 2]));
+  await exact('slice 5-D', () => tf.slice(tf.pad(x5, [[0, 0], [0, 0], [0, 0], [0, 1], [0, 0]]), [0, 1, 0, 0, 0], [-1, 10, 12, 1, 3]));
+  await exact('slice 1-D', () => tf.slice(v, [100], [4000]));
+  await exact('pad gradient', () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.pad(t, [[0, 0], [6, 5], [6, 5], [0, 0]]), 1.25)))(x));
+  await exact('slice gradient', () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.slice(t, [0, 3, 2, 0], [-1, 12, 14, -1]), 1.25)))(x));
+  const small = rand([3, 4]);
+  await exact('small pad (cpu kernel)', () => tf.pad(small, [[1, 1], [2, 0]]));
+  await exact('int32 pad (cpu kernel)', () => tf.pad(tf.range(0, 4096, 1, 'int32').reshape([64, 64]), [[1, 1], [1, 1]]));
+  tf.dispose([x, x5, v, small]);
+});
+
 test('fused sum of squares: Σ x² over many tensors in float64, rounded once (sizes 1 to 300k, odd tails); NaN and overflow propagate; absent on the plain cpu backend', { skip }, async () => {
   await enableNative({ threads: 2 });
   const xs = [[1], [7], [33, 17], [301, 997], [4099]].map((s) => rand(s, -3, 3));
