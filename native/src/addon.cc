@@ -2,6 +2,7 @@
 // allocated (inputs and the output) plus an Int32Array of sizes, and returns undefined.
 #include <node_api.h>
 
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -29,6 +30,9 @@ void logicalNot(const uint8_t* x, uint8_t* y, int64_t n);
 void softmaxRows(const float* x, float* y, int64_t rows, int64_t cols);
 void maxPool(const int32_t* g, const float* x, float* y);
 void transpose(int rank, const int64_t* len, const int64_t* step, const float* x, float* y);
+void affineGridPlan(int n, int h, int w, int outH, int outW, const double* theta, int32_t* idx, float* wt);
+void sampleRows(int64_t outRows, int64_t inRows, int64_t c, const int32_t* idx, const float* wt, const float* src, bool adjoint,
+                float* out);
 void copyBox(int rank, const int64_t* sshape, const int64_t* begin, const int64_t* size, const int64_t* dshape,
              const int64_t* dbegin, const float* src, float* dst);
 void sumSquares(int k, const float* const* xs, const int64_t* lens, double* out);
@@ -323,6 +327,45 @@ napi_value CopyBox(napi_env env, napi_callback_info info) {
       dTotal *= size_t(dsh);
     }
     gsn::copyBox(rank, v[0], v[1], v[2], v[3], v[4], f32(env, a[1], sTotal, "src"), f32(env, a[2], dTotal, "dst"));
+    return undef(env);
+  });
+}
+// affineGridPlan(dims Int32Array [n, h, w, outH, outW], theta Float64Array [n·6], idx Int32Array [4·n·outH·outW], wt Float32Array [same]).
+napi_value AffineGridPlan(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[4];
+    args(env, info, a);
+    const int32_t* d = i32(env, a[0], 5, "dims");
+    for (int k = 0; k < 5; ++k)
+      if (d[k] < 1) throw Fail{"affineGridPlan: dims must be positive"};
+    const size_t rows = size_t(d[0]) * d[3] * d[4];
+    if (size_t(d[0]) * d[1] * d[2] > size_t(INT32_MAX)) throw Fail{"affineGridPlan: input too large for int32 row indices"};
+    size_t lt = 0, li = 0;
+    const double* theta = typedArray<double>(env, a[1], napi_float64_array, &lt, "theta");
+    if (lt < size_t(d[0]) * 6) throw Fail{"affineGridPlan: theta too short"};
+    int32_t* idx = typedArray<int32_t>(env, a[2], napi_int32_array, &li, "idx");
+    if (li < 4 * rows) throw Fail{"affineGridPlan: idx too short"};
+    gsn::affineGridPlan(d[0], d[1], d[2], d[3], d[4], theta, idx, f32(env, a[3], 4 * rows, "wt"));
+    return undef(env);
+  });
+}
+// sampleRows(dims Int32Array [outRows, inRows, c, adjoint], idx Int32Array [4·outRows], wt Float32Array [4·outRows], src, out).
+napi_value SampleRows(napi_env env, napi_callback_info info) {
+  return guard(env, [&] {
+    napi_value a[5];
+    args(env, info, a);
+    const int32_t* d = i32(env, a[0], 4, "dims");
+    const int64_t outRows = d[0], inRows = d[1], c = d[2];
+    const bool adjoint = d[3] != 0;
+    if (outRows < 0 || inRows < 1 || c < 1) throw Fail{"sampleRows: bad dims"};
+    size_t li = 0;
+    const int32_t* idx = typedArray<int32_t>(env, a[1], napi_int32_array, &li, "idx");
+    if (li < size_t(4 * outRows)) throw Fail{"sampleRows: idx too short"};
+    for (size_t i = 0; i < size_t(4 * outRows); ++i)
+      if (idx[i] < 0 || idx[i] >= inRows) throw Fail{"sampleRows: row index out of range"};
+    const float* wt = f32(env, a[2], size_t(4 * outRows), "wt");
+    const float* src = f32(env, a[3], size_t((adjoint ? outRows : inRows) * c), "src");
+    gsn::sampleRows(outRows, inRows, c, idx, wt, src, adjoint, f32(env, a[4], size_t((adjoint ? inRows : outRows) * c), "out"));
     return undef(env);
   });
 }
@@ -709,6 +752,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"resize", nullptr, Resize, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copyBox", nullptr, CopyBox, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"affineGridPlan", nullptr, AffineGridPlan, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sampleRows", nullptr, SampleRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gemm", nullptr, GemmName, nullptr, nullptr, nullptr, napi_default, nullptr},

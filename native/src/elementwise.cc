@@ -496,6 +496,65 @@ void leakyReluGrad(const float* dy, const float* x, float alpha, float* dx, int6
   });
 }
 
+// torch's affine_grid + grid_sample(bilinear, zeros, align_corners=False) as a plan: for each of the
+// n·outH·outW output rows, four input rows (0 when outside) and their bilinear weights (0 outside),
+// tap k = 2·dy + dx. theta: n × [r00, r01, r02, r10, r11, r12]. The arithmetic is src/train/ada.ts's
+// (double, the grid rounded to float32), so the plan is the same bit for bit.
+void affineGridPlan(int n, int h, int w, int outH, int outW, const double* theta, int32_t* idx, float* wt) {
+  const int64_t m = int64_t(outH) * outW, nm = int64_t(n) * m;
+  parallelFor(int64_t(n) * outH, per(int64_t(outW) * 16), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int b = int(r / outH), i = int(r % outH);
+      const double* t = theta + int64_t(b) * 6;
+      const double yb = double(2 * i + 1) / outH - 1;
+      for (int j = 0; j < outW; ++j) {
+        const double xb = double(2 * j + 1) / outW - 1;
+        const double gx = double(float(t[0] * xb + t[1] * yb + t[2])), gy = double(float(t[3] * xb + t[4] * yb + t[5]));
+        const double ix = ((gx + 1) * w - 1) / 2, iy = ((gy + 1) * h - 1) / 2;
+        const double x0 = std::floor(ix), y0 = std::floor(iy);
+        const double fx = ix - x0, fy = iy - y0;
+        const int64_t o = int64_t(b) * m + int64_t(i) * outW + j;
+        for (int k = 0; k < 4; ++k) {
+          const double yy = y0 + (k >> 1), xx = x0 + (k & 1);
+          const bool inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
+          idx[k * nm + o] = inside ? int32_t((int64_t(b) * h + int64_t(yy)) * w + int64_t(xx)) : 0;
+          wt[k * nm + o] = inside ? float(((k >> 1) ? fy : 1 - fy) * ((k & 1) ? fx : 1 - fx)) : 0.f;
+        }
+      }
+    }
+  });
+}
+
+// out = Σ_k wt_k · src[idx_k] row by row ([inRows, c] → [outRows, c]) or, adjoint, its transpose
+// (scatter-add into the idx rows). Each add is rounded once from double, as the JS loop's
+// Float32Array store does, and in the JS loop's order (tap, then row): the adjoint runs on one
+// thread since rows collide.
+void sampleRows(int64_t outRows, int64_t inRows, int64_t c, const int32_t* idx, const float* wt, const float* src, bool adjoint,
+                float* out) {
+  std::memset(out, 0, sizeof(float) * size_t((adjoint ? inRows : outRows) * c));
+  if (adjoint) {
+    for (int k = 0; k < 4; ++k)
+      for (int64_t r = 0; r < outRows; ++r) {
+        const float wv = wt[k * outRows + r];
+        if (wv == 0.f) continue;
+        float* o = out + int64_t(idx[k * outRows + r]) * c;
+        const float* sv = src + r * c;
+        for (int64_t q = 0; q < c; ++q) o[q] = float(double(o[q]) + double(wv) * double(sv[q]));
+      }
+    return;
+  }
+  parallelFor(outRows, per(c * 8), [&](int64_t r0, int64_t r1) {
+    for (int k = 0; k < 4; ++k)
+      for (int64_t r = r0; r < r1; ++r) {
+        const float wv = wt[k * outRows + r];
+        if (wv == 0.f) continue;
+        const float* sv = src + int64_t(idx[k * outRows + r]) * c;
+        float* o = out + r * c;
+        for (int64_t q = 0; q < c; ++q) o[q] = float(double(o[q]) + double(wv) * double(sv[q]));
+      }
+  });
+}
+
 // Copy the box begin/size of src (shape sshape) to dbegin in dst (shape dshape), rank <= 16 (merged
 // dims): the innermost dim in runs of size[rank-1], memcpy'd, outer positions split over threads.
 void copyBox(int rank, const int64_t* sshape, const int64_t* begin, const int64_t* size, const int64_t* dshape,

@@ -9,6 +9,8 @@
  *   pass over the activation).
  * - {@link fusedAdamUpdate}: one Adam step of one variable in one pass.
  * - {@link fusedSumSquares}: Σ g² over many tensors in one kernel (a training step's finiteness check).
+ * - {@link fusedAffineGridPlan} and {@link fusedSampleRows}: the bilinear resampling of ADA's geometric
+ *   augmentations (plan and 4-tap gathers in native loops instead of JS ones, the same numbers).
  * - {@link registerFusedGradients}: `LeakyRelu`'s gradient as one kernel (tfjs runs
  *   greater, multiply and select) where the backend has it, tfjs's own form elsewhere.
  *
@@ -24,6 +26,10 @@ export const BATCH_NORM_TRAIN_GRAD = 'GanSegmenterBatchNormTrainGrad';
 export const LEAKY_RELU_GRAD = 'GanSegmenterLeakyReluGrad';
 /** Kernel name of the fused Adam step: inputs `x`, `g`, `m`, `v`; attrs `lr`, `beta1`, `beta2`, `eps`, `c1`, `c2`; outputs `[x', m', v']`. */
 export const ADAM_UPDATE = 'GanSegmenterAdamUpdate';
+/** Kernel name of the affine sampling plan: no inputs; attrs `n`, `h`, `w`, `outH`, `outW`, `theta` (Float64Array, n × 6); outputs `[idx int32 [4, n·outH·outW], wt float32 [same]]`. */
+export const AFFINE_GRID_PLAN = 'GanSegmenterAffineGridPlan';
+/** Kernel name of the 4-tap row sampling: input `x` [rows, C]; attrs `idx` (Int32Array), `wt` (Float32Array), 4 × `outRows` each, `outRows`, `inRows`, `adjoint`; output [outRows or inRows, C]. */
+export const SAMPLE_ROWS = 'GanSegmenterSampleRows';
 /** Kernel name of the fused squared norm: inputs `x0 … x(k−1)` (float32); output a float32 scalar, Σ x² over all of them summed in float64 and rounded once. */
 export const SUM_SQUARES = 'GanSegmenterSumSquares';
 
@@ -179,4 +185,41 @@ export const fusedSumSquares = (xs: readonly tf.Tensor[]): number | undefined =>
   const v = r.dataSync()[0]!;
   r.dispose();
   return v;
+};
+
+/**
+ * The bilinear sampling plan of `grid_sample(x, affine_grid(θ), align_corners=False)` with zero
+ * padding, computed by one kernel: for each of the n·outH·outW output pixels, the four input rows
+ * (pixel indices into [n·h·w]; 0 outside) and weights (0 outside), tap k = 2·dy + dx at offset
+ * k·n·outH·outW. The same numbers as the JS plan in `src/train/ada.ts`. `undefined` where the
+ * backend has no such kernel.
+ *
+ * @example
+ * ```ts
+ * const plan = fusedAffineGridPlan(16, 152, 152, 140, 140, Float64Array.from(thetas.flat(2)));
+ * if (plan) console.log(plan.idx.length); // 4 · 16 · 140 · 140
+ * ```
+ */
+export const fusedAffineGridPlan = (n: number, h: number, w: number, outH: number, outW: number, theta: Float64Array): { readonly idx: Int32Array; readonly wt: Float32Array } | undefined => {
+  if (!hasFusedKernel(AFFINE_GRID_PLAN)) return undefined;
+  const [i, t] = tf.engine().runKernel(AFFINE_GRID_PLAN, {}, { n, h, w, outH, outW, theta } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const idx = i!.dataSync() as Int32Array, wt = t!.dataSync() as Float32Array;
+  tf.dispose([i!, t!]);
+  return { idx, wt };
+};
+
+/**
+ * Σₖ wtₖ·x[idxₖ] row by row ([inRows, C] → [outRows, C]), or with `adjoint` its transpose (a
+ * scatter-add, [outRows, C] → [inRows, C]), in one kernel: the sums rounded as the JS loop in
+ * `src/train/ada.ts` rounds them, in its order. Not differentiable by itself (the caller wraps it
+ * in a custom gradient). `undefined` where the backend has no such kernel or `x` is not float32.
+ *
+ * @example
+ * ```ts
+ * const y = fusedSampleRows(x2d, plan.idx, plan.wt, outRows, inRows, false) ?? slowSample(x2d);
+ * ```
+ */
+export const fusedSampleRows = (x: tf.Tensor2D, idx: Int32Array, wt: Float32Array, outRows: number, inRows: number, adjoint: boolean): tf.Tensor2D | undefined => {
+  if (x.dtype !== 'float32' || !hasFusedKernel(SAMPLE_ROWS)) return undefined;
+  return tf.engine().runKernel(SAMPLE_ROWS, { x }, { idx, wt, outRows, inRows, adjoint } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 };

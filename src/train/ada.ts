@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { ShapeError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
+import { fusedAffineGridPlan, fusedSampleRows } from '../core/fused-ops.ts';
 import { roundHalfToEven } from '../core/round.ts';
 import { makeKernel, upfirdn2d, zeroInsert } from '../nn/upfirdn.ts';
 
@@ -305,10 +306,10 @@ export const drawAdaTransforms = (c: AdaPipeConfig, p: number, n: number, height
 
 const SYM6 = [0.015404109327027373, 0.0034907120842174702, -0.11799011114819057, -0.048311742585633, 0.4910559419267466, 0.787641141030194, 0.3379294217276218, -0.07263752278646252, -0.021060292512300564, 0.04472490177066578, 0.0017677118642428036, -0.007800708325034148];
 
-/** Four gather positions and bilinear weights per output row. */
+/** Four gather positions and bilinear weights per output row, tap k at offset k·outRows. */
 interface SamplePlan {
-  readonly idx: readonly Int32Array[]; // [M_out] rows of the input (arrays, not tensors: the backward pass may run after any tidy)
-  readonly wt: readonly Float32Array[]; // [M_out]
+  readonly idx: Int32Array; // [4·M_out] rows of the input (arrays, not tensors: the backward pass may run after any tidy)
+  readonly wt: Float32Array; // [4·M_out]
   readonly inRows: number;
   readonly outRows: number;
 }
@@ -316,17 +317,25 @@ interface SamplePlan {
 /** Σₖ wₖ·src[idxₖ] row by row (`adjoint`: the transpose, scatter-adding into the index rows). */
 const sampleLoop = (src: Float32Array, c: number, plan: SamplePlan, adjoint: boolean): Float32Array => {
   const out = new Float32Array((adjoint ? plan.inRows : plan.outRows) * c);
-  for (let k = 0; k < plan.idx.length; k++) {
-    const ix = plan.idx[k]!, wt = plan.wt[k]!;
-    for (let r = 0; r < plan.outRows; r++) {
-      const w = wt[r]!;
+  const m = plan.outRows;
+  for (let k = 0; k < 4; k++) {
+    for (let r = 0; r < m; r++) {
+      const w = plan.wt[k * m + r]!;
       if (w === 0) continue;
-      const a = ix[r]! * c, b = r * c;
+      const a = plan.idx[k * m + r]! * c, b = r * c;
       if (adjoint) for (let q = 0; q < c; q++) out[a + q] += w * src[b + q]!;
       else for (let q = 0; q < c; q++) out[b + q] += w * src[a + q]!;
     }
   }
   return out;
+};
+
+/** {@link sampleLoop} on a tensor: one native kernel where the backend has it, the JS loop elsewhere (the same numbers). */
+const sampleTensor = (v: tf.Tensor2D, plan: SamplePlan, adjoint: boolean): tf.Tensor2D => {
+  const fused = fusedSampleRows(v, plan.idx, plan.wt, plan.outRows, plan.inRows, adjoint);
+  if (fused) return fused;
+  const c = v.shape[1];
+  return tf.tensor2d(sampleLoop(v.dataSync() as Float32Array, c, plan, adjoint), [adjoint ? plan.inRows : plan.outRows, c]);
 };
 
 /**
@@ -336,8 +345,7 @@ const sampleLoop = (src: Float32Array, c: number, plan: SamplePlan, adjoint: boo
  */
 const sampleRows = (x: tf.Tensor2D, plan: SamplePlan): tf.Tensor2D => {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const v = args[0] as tf.Tensor2D, c = v.shape[1];
-    const value = tf.tensor2d(sampleLoop(v.dataSync() as Float32Array, c, plan, false), [plan.outRows, c]);
+    const value = sampleTensor(args[0] as tf.Tensor2D, plan, false);
     return { value, gradFunc: (dy: tf.Tensor2D) => scatterRows(dy, plan) };
   });
   return f(x) as tf.Tensor2D;
@@ -346,8 +354,7 @@ const sampleRows = (x: tf.Tensor2D, plan: SamplePlan): tf.Tensor2D => {
 /** The adjoint of {@link sampleRows}: Σₖ scatter-add of wₖ·dy into rows idxₖ ([M_out,C] → [M_in,C]). */
 const scatterRows = (dy: tf.Tensor2D, plan: SamplePlan): tf.Tensor2D => {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const v = args[0] as tf.Tensor2D, c = v.shape[1];
-    const value = tf.tensor2d(sampleLoop(v.dataSync() as Float32Array, c, plan, true), [plan.inRows, c]);
+    const value = sampleTensor(args[0] as tf.Tensor2D, plan, true);
     return { value, gradFunc: (d: tf.Tensor2D) => sampleRows(d, plan) };
   });
   return f(dy) as tf.Tensor2D;
@@ -368,33 +375,40 @@ export const affineGridSample = (x: tf.Tensor4D, theta: readonly (readonly (read
   tf.tidy(() => {
     const [n, h, w, c] = x.shape;
     if (theta.length !== n) throw new ShapeError('affineGridSample', `${theta.length} transforms for a batch of ${n}`);
-    const m = outH * outW;
-    const idx = [0, 1, 2, 3].map(() => new Int32Array(n * m));
-    const wt = [0, 1, 2, 3].map(() => new Float32Array(n * m));
-    for (let b = 0; b < n; b++) {
-      const [r0, r1] = theta[b] as [readonly number[], readonly number[]];
-      for (let i = 0; i < outH; i++) {
-        const yb = (2 * i + 1) / outH - 1;
-        for (let j = 0; j < outW; j++) {
-          const xb = (2 * j + 1) / outW - 1;
-          const gx = Math.fround(r0[0]! * xb + r0[1]! * yb + r0[2]!), gy = Math.fround(r1[0]! * xb + r1[1]! * yb + r1[2]!);
-          const ix = ((gx + 1) * w - 1) / 2, iy = ((gy + 1) * h - 1) / 2;
-          const x0 = Math.floor(ix), y0 = Math.floor(iy);
-          const fx = ix - x0, fy = iy - y0;
-          const o = b * m + i * outW + j;
-          for (let k = 0; k < 4; k++) {
-            const yy = y0 + (k >> 1), xx = x0 + (k & 1);
-            const inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
-            idx[k]![o] = inside ? (b * h + yy) * w + xx : 0;
-            wt[k]![o] = inside ? ((k >> 1) ? fy : 1 - fy) * ((k & 1) ? fx : 1 - fx) : 0;
-          }
-        }
-      }
-    }
-    const plan: SamplePlan = { idx, wt, inRows: n * h * w, outRows: n * m };
+    const m = outH * outW, nm = n * m;
+    const plan: SamplePlan = { ...affinePlan(theta, n, h, w, outH, outW), inRows: n * h * w, outRows: nm };
     const out = sampleRows(tf.reshape(x, [n * h * w, c]), plan);
     return tf.reshape(out, [n, outH, outW, c]) as tf.Tensor4D;
   });
+
+/** The plan of {@link affineGridSample}: one native kernel where the backend has it, else this loop (the same numbers). */
+const affinePlan = (theta: readonly (readonly (readonly number[])[])[], n: number, h: number, w: number, outH: number, outW: number): { idx: Int32Array; wt: Float32Array } => {
+  const fused = fusedAffineGridPlan(n, h, w, outH, outW, Float64Array.from(theta.flatMap((t) => [...t[0]!.slice(0, 3), ...t[1]!.slice(0, 3)])));
+  if (fused) return fused;
+  const m = outH * outW, nm = n * m;
+  const idx = new Int32Array(4 * nm), wt = new Float32Array(4 * nm);
+  for (let b = 0; b < n; b++) {
+    const [r0, r1] = theta[b] as [readonly number[], readonly number[]];
+    for (let i = 0; i < outH; i++) {
+      const yb = (2 * i + 1) / outH - 1;
+      for (let j = 0; j < outW; j++) {
+        const xb = (2 * j + 1) / outW - 1;
+        const gx = Math.fround(r0[0]! * xb + r0[1]! * yb + r0[2]!), gy = Math.fround(r1[0]! * xb + r1[1]! * yb + r1[2]!);
+        const ix = ((gx + 1) * w - 1) / 2, iy = ((gy + 1) * h - 1) / 2;
+        const x0 = Math.floor(ix), y0 = Math.floor(iy);
+        const fx = ix - x0, fy = iy - y0;
+        const o = b * m + i * outW + j;
+        for (let k = 0; k < 4; k++) {
+          const yy = y0 + (k >> 1), xx = x0 + (k & 1);
+          const inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
+          idx[k * nm + o] = inside ? (b * h + yy) * w + xx : 0;
+          wt[k * nm + o] = inside ? ((k >> 1) ? fy : 1 - fy) * ((k & 1) ? fx : 1 - fx) : 0;
+        }
+      }
+    }
+  }
+  return { idx, wt };
+};
 
 /**
  * `upfirdn2d.upsample2d(x, sym6, up=2)`: zero insertion, padding ((fw + 1)//2, (fw − 2)//2), the

@@ -36,6 +36,10 @@ export interface NativeAddon {
   sumSquares?(arrays: Float32Array[], out: Float64Array): void;
   /** Copy a box of src into dst; dims = [rank, shape, begin, size, dstShape, dstBegin] (each ×rank; src/backend/kernels/copy.ts `mergeBox`). Absent in builds before it. */
   copyBox?(dims: Int32Array, src: Float32Array, dst: Float32Array): void;
+  /** ADA's bilinear sampling plan (src/train/ada.ts): dims = [n, h, w, outH, outW], theta n × 6; writes 4 taps of row indices and weights. Absent in builds before it. */
+  affineGridPlan?(dims: Int32Array, theta: Float64Array, idx: Int32Array, wt: Float32Array): void;
+  /** out = Σₖ wtₖ·src[idxₖ] by rows, or its adjoint; dims = [outRows, inRows, C, adjoint]. Absent in builds before it. */
+  sampleRows?(dims: Int32Array, idx: Int32Array, wt: Float32Array, src: Float32Array, out: Float32Array): void;
   /** Transpose as a strided walk; dims = [rank, len ×rank, step ×rank]: the output's (merged) dims and their strides in x (src/backend/kernels/copy.ts `transposeWalk`). Absent in builds before it. */
   transpose?(dims: Int32Array, x: Float32Array, y: Float32Array): void;
   /** Concatenate inputs of `outer` rows each, row by row, into out. */

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_UPDATE, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, LEAKY_RELU_GRAD, SUM_SQUARES } from '../../core/fused-ops.ts';
+import { ADAM_UPDATE, AFFINE_GRID_PLAN, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, LEAKY_RELU_GRAD, SAMPLE_ROWS, SUM_SQUARES } from '../../core/fused-ops.ts';
 import { bilinearAxis, nearestAxis } from '../kernels/resample.ts';
 import type { NativeAddon } from './addon.ts';
 import { makeElementwiseKernels } from './elementwise.ts';
@@ -185,7 +185,36 @@ export const makeKernels = (
       addon.leakyReluGrad(f32(backend, dy), f32(backend, x), Number(attrs?.['alpha']), dx);
       return backend.makeTensorInfo([...x.shape], 'float32', dx);
     },
-    // Registered only with addons that have it (hasFusedKernel then says false and callers fall back).
+    // Registered only with addons that have them (hasFusedKernel then says false and callers fall back).
+    ...(addon.affineGridPlan && addon.sampleRows
+      ? {
+          [AFFINE_GRID_PLAN]: ({ backend, attrs }: KernelArgs) => {
+            const a = attrs ?? {};
+            const [n, h, w, outH, outW] = ['n', 'h', 'w', 'outH', 'outW'].map((k) => Number(a[k]));
+            const theta = a['theta'];
+            if (!(theta instanceof Float64Array) || theta.length < n! * 6) throw new Error(`${AFFINE_GRID_PLAN}: theta must be a Float64Array of n × 6`);
+            const rows = n! * outH! * outW!;
+            const idx = new Int32Array(4 * rows), wt = new Float32Array(4 * rows);
+            addon.affineGridPlan!(Int32Array.from([n!, h!, w!, outH!, outW!]), theta, idx, wt);
+            return [
+              backend.makeTensorInfo([4, rows], 'int32', idx as unknown as Float32Array),
+              backend.makeTensorInfo([4, rows], 'float32', wt),
+            ];
+          },
+          [SAMPLE_ROWS]: ({ inputs: { x }, backend, attrs }: KernelArgs) => {
+            const a = attrs ?? {};
+            const idx = a['idx'], wt = a['wt'];
+            const outRows = Number(a['outRows']), inRows = Number(a['inRows']), adjoint = Boolean(a['adjoint']);
+            if (!x || x.dtype !== 'float32' || x.shape.length !== 2 || !(idx instanceof Int32Array) || !(wt instanceof Float32Array)) {
+              throw new Error(`${SAMPLE_ROWS}: a float32 [rows, C] x and Int32Array / Float32Array idx, wt are required`);
+            }
+            const c = x.shape[1]!;
+            const out = alloc((adjoint ? inRows : outRows) * c);
+            addon.sampleRows!(Int32Array.from([outRows, inRows, c, adjoint ? 1 : 0]), idx, wt, f32(backend, x), out);
+            return backend.makeTensorInfo([adjoint ? inRows : outRows, c], 'float32', out);
+          },
+        }
+      : {}),
     ...(addon.sumSquares
       ? {
           [SUM_SQUARES]: ({ inputs, backend }: KernelArgs) => {

@@ -8,6 +8,7 @@ import { registerGradientFixes } from '../../../src/backend/gradients/index.ts';
 import { BATCH_NORM_TRAIN, fusedAdamUpdate, fusedBatchNormTrain, fusedSumSquares, hasFusedKernel } from '../../../src/core/fused-ops.ts';
 import { batchNorm, batchNormRelu, createBatchNorm } from '../../../src/nn/norm.ts';
 import { Adam } from '../../../src/train/adam.ts';
+import { affineGridSample } from '../../../src/train/ada.ts';
 
 const built = loadAddon();
 const skip = built.ok ? false : `native addon not built (${built.error}); run \`npm run build:native\``;
@@ -463,6 +464,25 @@ test('native slice and pad equal the cpu kernels bit for bit: NHWC spatial pads 
   await exact('small pad (cpu kernel)', () => tf.pad(small, [[1, 1], [2, 0]]));
   await exact('int32 pad (cpu kernel)', () => tf.pad(tf.range(0, 4096, 1, 'int32').reshape([64, 64]), [[1, 1], [1, 1]]));
   tf.dispose([x, x5, v, small]);
+});
+
+test("native affine grid sampling (ADA's plan and 4-tap gathers) equals the JS loops bit for bit: rotations, flips, shifts past the border, forward and input gradient", { skip }, async () => {
+  const x = rand([3, 37, 29, 3]) as tf.Tensor4D, dy = rand([3, 45, 51, 3]);
+  const th = [[[0.9, -0.2, 0.13], [0.25, 1.1, -0.4]], [[1, 0, 0.001], [0, 1, -0.002]], [[-1.3, 0.4, 0.9], [0.1, -0.7, 1.2]]];
+  const run = (): number[][] => tf.tidy(() => [
+    affineGridSample(x, th, 45, 51),
+    tf.grad((t: tf.Tensor) => tf.sum(tf.mul(affineGridSample(t as tf.Tensor4D, th, 45, 51), dy)))(x),
+  ].map((t) => Array.from(t.dataSync())));
+  await tf.setBackend('cpu');
+  disableNative();
+  const js = run();
+  await enableNative({ threads: 2 });
+  assert.ok(hasFusedKernel('GanSegmenterSampleRows'), 'the native sampling kernel is registered');
+  const nat = run();
+  assert.deepEqual(nat[0], js[0], 'forward');
+  assert.deepEqual(nat[1], js[1], 'input gradient');
+  assert.ok(js[0]!.some((v) => v !== 0) && js[0]!.some((v) => v === 0), 'some pixels inside, some outside');
+  tf.dispose([x, dy]);
 });
 
 test('fused sum of squares: Σ x² over many tensors in float64, rounded once (sizes 1 to 300k, odd tails); NaN and overflow propagate; absent on the plain cpu backend', { skip }, async () => {
