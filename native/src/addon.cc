@@ -308,15 +308,20 @@ napi_value Concat(napi_env env, napi_callback_info info) {
     return undef(env);
   });
 }
+// dims Int32Array [rank, then perDim entries per dim]: its rank (1 to 16, else an error naming `fn`) and entries.
+const int32_t* rankDims(napi_env env, napi_value v, int perDim, const char* fn, int* rank) {
+  const int32_t* d = i32(env, v, 1, "dims");
+  if (d[0] < 1 || d[0] > 16) throw Fail{std::string(fn) + ": rank must be 1 to 16"};
+  *rank = d[0];
+  return i32(env, v, size_t(1 + perDim * d[0]), "dims");
+}
 // copyBox(dims Int32Array [rank, shape ×rank, begin ×rank, size ×rank, dstShape ×rank, dstBegin ×rank], src, dst).
 napi_value CopyBox(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     napi_value a[3];
     args(env, info, a);
-    const int32_t* d = i32(env, a[0], 1, "dims");
-    const int rank = d[0];
-    if (rank < 1 || rank > 16) throw Fail{"copyBox: rank must be 1 to 16"};
-    d = i32(env, a[0], size_t(1 + 5 * rank), "dims");
+    int rank = 0;
+    const int32_t* d = rankDims(env, a[0], 5, "copyBox", &rank);
     int64_t v[5][16];
     size_t sTotal = 1, dTotal = 1;
     for (int k = 0; k < rank; ++k) {
@@ -374,10 +379,8 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
   return guard(env, [&] {
     napi_value a[3];
     args(env, info, a);
-    const int32_t* d = i32(env, a[0], 1, "dims");
-    const int rank = d[0];
-    if (rank < 1 || rank > 16) throw Fail{"transpose: rank must be 1 to 16"};
-    d = i32(env, a[0], size_t(1 + 2 * rank), "dims");
+    int rank = 0;
+    const int32_t* d = rankDims(env, a[0], 2, "transpose", &rank);
     int64_t len[16], step[16];
     size_t total = 1, span = 1;
     for (int k = 0; k < rank; ++k) {

@@ -277,41 +277,13 @@ static void madSpan(float* __restrict__ y, const float* __restrict__ x, const fl
   for (int64_t j = 0; j < n; ++j) y[j] += x[j] * f[j];
 }
 
-void depthwiseConv(const int32_t* g, const float* x, const float* f, float* y) {
-  const int h = g[1], w = g[2], c = g[3], fh = g[4], fw = g[5], sh = g[6], sw = g[7], dh = g[8], dw = g[9],
-            pt = g[10], pl = g[11], oh = g[12], ow = g[13];
+// depthwiseConv's row walk: each output row r (image r / oh, row r % oh) is zeroed, then for every
+// filter row ky whose input row is inside, tap(yr, xr, ky) adds that input row's terms.
+template <typename Tap>
+static void depthwiseRows(const int32_t* g, const float* x, float* y, int64_t work, Tap tap) {
+  const int h = g[1], w = g[2], c = g[3], fh = g[4], sh = g[6], dh = g[8], pt = g[10], oh = g[12], ow = g[13];
   const int64_t rows = int64_t(g[0]) * oh, rowLen = int64_t(ow) * c;
-  if (sw == 1) {
-    // Stride 1 along W: for a tap (ky, kx) an output row's valid pixels read one contiguous span of
-    // the input row, and the filter repeats every c values; with the filter laid out along the row
-    // once, each tap is a vectorizable y += x·f over the span. Taps in the same order (ky, then kx)
-    // as below, so every output element sums the same terms in the same order.
-    std::vector<float> frow(size_t(fh) * fw * size_t(rowLen));
-    for (int t = 0; t < fh * fw; ++t)
-      for (int64_t j = 0; j < rowLen; ++j) frow[size_t(t) * size_t(rowLen) + size_t(j)] = f[int64_t(t) * c + j % c];
-    parallelFor(rows, per(rowLen * fh * fw), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t b = r / oh;
-        const int oy = int(r % oh);
-        float* yr = y + r * rowLen;
-        std::memset(yr, 0, sizeof(float) * size_t(rowLen));
-        for (int ky = 0; ky < fh; ++ky) {
-          const int iy = oy * sh - pt + ky * dh;
-          if (iy < 0 || iy >= h) continue;
-          const float* xr = x + (b * h + iy) * int64_t(w) * c;
-          for (int kx = 0; kx < fw; ++kx) {
-            const int off = kx * dw - pl;  // ix = ox + off
-            const int ox0 = std::max(0, -off), ox1 = std::min(ow, w - off);
-            if (ox0 >= ox1) continue;
-            const float* fr = frow.data() + (size_t(ky) * fw + kx) * size_t(rowLen);
-            madSpan(yr + int64_t(ox0) * c, xr + int64_t(ox0 + off) * c, fr + int64_t(ox0) * c, int64_t(ox1 - ox0) * c);
-          }
-        }
-      }
-    });
-    return;
-  }
-  parallelFor(rows, per(rowLen * fh * fw), [&](int64_t r0, int64_t r1) {
+  parallelFor(rows, per(work), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t b = r / oh;
       const int oy = int(r % oh);
@@ -320,17 +292,43 @@ void depthwiseConv(const int32_t* g, const float* x, const float* f, float* y) {
       for (int ky = 0; ky < fh; ++ky) {
         const int iy = oy * sh - pt + ky * dh;
         if (iy < 0 || iy >= h) continue;
-        const float* xr = x + (b * h + iy) * int64_t(w) * c;
-        for (int ox = 0; ox < ow; ++ox) {
-          float* __restrict__ yo = yr + int64_t(ox) * c;
-          for (int kx = 0; kx < fw; ++kx) {
-            const int ix = ox * sw - pl + kx * dw;
-            if (ix < 0 || ix >= w) continue;
-            const float* __restrict__ xp = xr + int64_t(ix) * c;
-            const float* __restrict__ fp = f + (int64_t(ky) * fw + kx) * c;
-            for (int ci = 0; ci < c; ++ci) yo[ci] += xp[ci] * fp[ci];
-          }
-        }
+        tap(yr, x + (b * h + iy) * int64_t(w) * c, ky);
+      }
+    }
+  });
+}
+
+void depthwiseConv(const int32_t* g, const float* x, const float* f, float* y) {
+  const int w = g[2], c = g[3], fh = g[4], fw = g[5], sw = g[7], dw = g[9], pl = g[11], ow = g[13];
+  const int64_t rowLen = int64_t(ow) * c;
+  if (sw == 1) {
+    // Stride 1 along W: for a tap (ky, kx) an output row's valid pixels read one contiguous span of
+    // the input row, and the filter repeats every c values; with the filter laid out along the row
+    // once, each tap is a vectorizable y += x·f over the span. Taps in the same order (ky, then kx)
+    // as below, so every output element sums the same terms in the same order.
+    std::vector<float> frow(size_t(fh) * fw * size_t(rowLen));
+    for (int t = 0; t < fh * fw; ++t)
+      for (int64_t j = 0; j < rowLen; ++j) frow[size_t(t) * size_t(rowLen) + size_t(j)] = f[int64_t(t) * c + j % c];
+    depthwiseRows(g, x, y, rowLen * fh * fw, [&](float* yr, const float* xr, int ky) {
+      for (int kx = 0; kx < fw; ++kx) {
+        const int off = kx * dw - pl;  // ix = ox + off
+        const int ox0 = std::max(0, -off), ox1 = std::min(ow, w - off);
+        if (ox0 >= ox1) continue;
+        const float* fr = frow.data() + (size_t(ky) * fw + kx) * size_t(rowLen);
+        madSpan(yr + int64_t(ox0) * c, xr + int64_t(ox0 + off) * c, fr + int64_t(ox0) * c, int64_t(ox1 - ox0) * c);
+      }
+    });
+    return;
+  }
+  depthwiseRows(g, x, y, rowLen * fh * fw, [&](float* yr, const float* xr, int ky) {
+    for (int ox = 0; ox < ow; ++ox) {
+      float* __restrict__ yo = yr + int64_t(ox) * c;
+      for (int kx = 0; kx < fw; ++kx) {
+        const int ix = ox * sw - pl + kx * dw;
+        if (ix < 0 || ix >= w) continue;
+        const float* __restrict__ xp = xr + int64_t(ix) * c;
+        const float* __restrict__ fp = f + (int64_t(ky) * fw + kx) * c;
+        for (int ci = 0; ci < c; ++ci) yo[ci] += xp[ci] * fp[ci];
       }
     }
   });
