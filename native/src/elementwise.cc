@@ -20,11 +20,10 @@ static int64_t minParallel() {
   }();
   return v;
 }
-#define kMinParallel minParallel()
 // The multi-part sums (channelSums, reduce's split) fix their partition with this: their rounding
 // depends on it, so it does not move with the threshold above (small ones run their parts inline).
 static const int64_t kSumPart = int64_t(1) << 17;
-static inline int64_t per(int64_t unit) { return std::max<int64_t>(1, kMinParallel / std::max<int64_t>(1, unit)); }
+static inline int64_t per(int64_t unit) { return std::max<int64_t>(1, minParallel() / std::max<int64_t>(1, unit)); }
 
 // y[i, c] = act(y[i, c] + bias[c]); act: 0 linear, 1 relu, 2 leaky relu (alpha), 3 relu6, 4 sigmoid.
 void biasActivation(float* y, int64_t rows, int c, const float* bias, int act, float alpha) {
@@ -88,7 +87,7 @@ static void binaryOp(const int32_t* d, const int32_t* as, const int32_t* bs, con
                 [&](int64_t r0, int64_t r1) { binaryRows(d, as, bs, a, b, o, r0, r1, 0, inner, op); });
   } else {
     for (int64_t r = 0; r < rows; ++r)
-      parallelFor(inner, kMinParallel, [&](int64_t i0, int64_t i1) { binaryRows(d, as, bs, a, b, o, r, r + 1, i0, i1, op); });
+      parallelFor(inner, minParallel(), [&](int64_t i0, int64_t i1) { binaryRows(d, as, bs, a, b, o, r, r + 1, i0, i1, op); });
   }
 }
 
@@ -110,7 +109,7 @@ void binary(int op, const int32_t* dims, const int32_t* as, const int32_t* bs, c
 template <typename Op>
 static void compareOp(const int32_t* d, const int32_t* as, const int32_t* bs, const float* a, const float* b, uint8_t* o, Op op) {
   const int64_t rows = int64_t(d[0]) * d[1] * d[2], inner = d[3];
-  parallelFor(rows * inner, kMinParallel, [&](int64_t f0, int64_t f1) {
+  parallelFor(rows * inner, minParallel(), [&](int64_t f0, int64_t f1) {
     for (int64_t f = f0; f < f1;) {
       const int64_t r = f / inner, i0 = f % inner, i1 = std::min(inner, i0 + (f1 - f));
       const int64_t x0 = r / (int64_t(d[1]) * d[2]), x1 = (r / d[2]) % d[1], x2 = r % d[2];
@@ -149,7 +148,7 @@ void compare(int op, const int32_t* d, const int32_t* as, const int32_t* bs, con
 
 // out = cond ? t : e, all of length n.
 void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t n) {
-  parallelFor(n, kMinParallel, [&](int64_t b, int64_t f) {
+  parallelFor(n, minParallel(), [&](int64_t b, int64_t f) {
     // Both loads unconditional: the loop vectorizes instead of branching on random data.
     for (int64_t i = b; i < f; ++i) {
       const float tv = t[i], ev = e[i];
@@ -162,7 +161,7 @@ void select(const uint8_t* c, const float* t, const float* e, float* o, int64_t 
 
 template <typename Op>
 static void unaryOp(const float* x, float* y, int64_t n, Op op) {
-  parallelFor(n, kMinParallel, [&](int64_t b, int64_t e) {
+  parallelFor(n, minParallel(), [&](int64_t b, int64_t e) {
     // A local copy of the functor: its captures (alpha) then cannot alias y, and the loop vectorizes.
     const Op f = op;
     const float* __restrict__ px = x;
@@ -228,7 +227,7 @@ void reduce(int op, int64_t outer, int64_t mid, int64_t inner, const float* x, f
     for (int64_t o = 0; o < outer; ++o) {
       std::vector<std::vector<double>> part(size_t(T), std::vector<double>(size_t(inner), 0.0));
       const int64_t per = (mid + T - 1) / T;
-      parallelFor(T, mid * inner < 2 * kMinParallel ? T : 1, [&](int64_t t0, int64_t t1) {
+      parallelFor(T, mid * inner < 2 * minParallel() ? T : 1, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; ++t) {
           auto& acc = part[size_t(t)];
           const int64_t m0 = t * per, m1 = std::min(mid, m0 + per);
@@ -483,7 +482,7 @@ void concatRows(int64_t outer, int k, const float* const* in, const int64_t* row
 
 // Gradient of leaky ReLU: dx = x > 0 ? dy : α·dy (both computed, so the loop vectorizes).
 void leakyReluGrad(const float* dy, const float* x, float alpha, float* dx, int64_t n) {
-  parallelFor(n, kMinParallel, [&](int64_t b, int64_t e) {
+  parallelFor(n, minParallel(), [&](int64_t b, int64_t e) {
     const float* __restrict__ pd = dy;
     const float* __restrict__ px = x;
     float* __restrict__ po = dx;
@@ -637,7 +636,7 @@ void splitRows(int64_t outer, int k, const float* x, float* const* out, const in
 
 // out = !x for 0/1 bytes.
 void logicalNot(const uint8_t* x, uint8_t* y, int64_t n) {
-  parallelFor(n, kMinParallel, [&](int64_t b, int64_t e) {
+  parallelFor(n, minParallel(), [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) y[i] = x[i] ? 0 : 1;
   });
 }
@@ -679,7 +678,7 @@ static void channelSums(int64_t rows, int c, int k, double* out, Row row) {
   const size_t kc = size_t(k) * size_t(c);
   std::vector<double> part(size_t(T) * kc, 0.0);
   const int64_t per = (rows + T - 1) / T;
-  parallelFor(T, rows * c < 2 * kMinParallel ? T : 1, [&](int64_t t0, int64_t t1) {
+  parallelFor(T, rows * c < 2 * minParallel() ? T : 1, [&](int64_t t0, int64_t t1) {
     std::vector<float> blk(kc);
     for (int64_t t = t0; t < t1; ++t) {
       double* acc = part.data() + size_t(t) * kc;
@@ -819,7 +818,7 @@ static double sumSquaresOne(const float* __restrict__ x, int64_t n) {
 void sumSquares(int k, const float* const* xs, const int64_t* lens, double* out) {
   int64_t total = 0;
   for (int i = 0; i < k; ++i) total += lens[i];
-  parallelFor(k, total < 16 * kMinParallel ? k : 1, [&](int64_t b, int64_t e) {
+  parallelFor(k, total < 16 * minParallel() ? k : 1, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) out[i] = sumSquaresOne(xs[i], lens[i]);
   });
 }
@@ -844,7 +843,7 @@ static void adamRange(const float* __restrict__ x, const float* __restrict__ g, 
 
 void adam(const float* x, const float* g, const float* m, const float* v, int64_t n, const float* s, float* xo, float* mo,
           float* vo) {
-  parallelFor(n, kMinParallel, [&](int64_t i0, int64_t i1) { adamRange(x, g, m, v, s, xo, mo, vo, i0, i1); });
+  parallelFor(n, minParallel(), [&](int64_t i0, int64_t i1) { adamRange(x, g, m, v, s, xo, mo, vo, i0, i1); });
 }
 
 // ------------------------------------------------------------------ resizing (NHWC), tfjs's arithmetic
